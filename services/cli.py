@@ -1,0 +1,69 @@
+"""The `newsflow` command: operate the pipeline from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from newsflow import __version__
+from newsflow.common.kafka import ensure_topics
+from newsflow.common.settings import Settings
+from newsflow_schemas import ALL_TOPICS, topic_name
+
+app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+console = Console()
+
+
+@app.command()
+def version() -> None:
+    """Print the newsflow version."""
+    console.print(f"newsflow {__version__}")
+
+
+@app.command("settings")
+def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Print the effective settings (from NEWSFLOW_* variables), secrets masked."""
+    values = Settings().masked()
+    if as_json:
+        print(json.dumps(values, default=str, indent=2))
+        return
+    table = Table("setting", "environment variable", "value")
+    for name, value in values.items():
+        table.add_row(name, f"NEWSFLOW_{name.upper()}", "" if value is None else str(value))
+    console.print(table)
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every topic of the pipeline that does not exist yet (safe to run again)."""
+    settings = Settings()
+    try:
+        report = asyncio.run(ensure_topics(settings))
+    except Exception as exc:  # the CLI's edge: name what failed and what to do, no traceback
+        console.print(f"[red]topic set-up against {settings.kafka_bootstrap} failed:[/] {exc!r}. "
+                      "Is the broker running (make run) and NEWSFLOW_KAFKA_BOOTSTRAP right?")
+        raise typer.Exit(1) from exc
+    console.print(f"topics: {len(report.created)} created, {len(report.existing)} already there "
+                  f"(broker {settings.kafka_bootstrap})")
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """List the pipeline's topics as declared (name, key, partitions, retention)."""
+    prefix = Settings().topic_prefix
+    table = Table("topic", "key", "partitions", "retention (days)", "carries")
+    for spec in ALL_TOPICS:
+        table.add_row(topic_name(spec, prefix), spec.key, str(spec.partitions),
+                      f"{spec.retention_ms / 86_400_000:g}", spec.description)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

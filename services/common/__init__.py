@@ -1,0 +1,1 @@
+"""Shared plumbing for every service: settings, Kafka clients and topic set-up, logging."""

@@ -1,0 +1,59 @@
+"""Settings shared by every service, read once at start-up from `NEWSFLOW_*` environment variables.
+
+Defaults work on a laptop against the embedded stack (`make run`). Production credentials (Kafka SASL/TLS,
+an Elasticsearch API key or basic auth, a CA file) are settings too: no code change is needed. The README's
+configuration table lists every field; `newsflow settings` prints the effective values with secrets masked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", extra="ignore", frozen=True)
+
+    # --- Kafka ---------------------------------------------------------------------------------------
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="Kafka security protocol")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SASL mechanism when the protocol is SASL_*")
+    kafka_sasl_username: str | None = Field(None, description="SASL user name")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
+    kafka_ca_file: Path | None = Field(None, description="CA bundle to verify the brokers' TLS certificates")
+    topic_prefix: str = Field("", description="prefix for every topic name (tests and side-by-side deployments)")
+    topic_replication_factor: int = Field(1, ge=1, description="replication factor of the topics we create")
+    max_message_bytes: int = Field(
+        16 * MIB, description="largest Kafka message: topic max.message.bytes and client request/fetch sizes")
+    max_body_bytes: int = Field(5 * MIB, description="largest raw document body (uncompressed) accepted")
+    compression: Literal["zstd", "gzip", "lz4", "snappy", "none"] = Field(
+        "zstd", description="producer compression")
+
+    # --- search engine -------------------------------------------------------------------------------
+    search_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch or OpenSearch URL")
+    search_engine: Literal["auto", "opensearch", "elasticsearch"] = Field(
+        "auto", description="which engine; auto asks the server's root endpoint")
+    search_username: str | None = Field(None, description="basic-auth user name")
+    search_password: SecretStr | None = Field(None, description="basic-auth password")
+    search_api_key: SecretStr | None = Field(None, description="Elasticsearch API key (base64 id:key)")
+    search_ca_file: Path | None = Field(None, description="CA bundle to verify the engine's TLS certificate")
+    search_verify_certs: bool = Field(True, description="verify the engine's TLS certificate")
+    search_timeout_s: float = Field(30.0, gt=0, description="per-request timeout to the search engine")
+    index_prefix: str = Field("newsflow", description="prefix of every index, alias and template name")
+    dashboards_url: str = Field("http://127.0.0.1:5601", description="Kibana or OpenSearch Dashboards URL")
+
+    # --- operations ----------------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
+    log_format: Literal["json", "console"] = Field("json", description="json lines (services) or console")
+
+    def masked(self) -> dict[str, object]:
+        """The effective values, secrets shown as '**********', for printing."""
+        return {name: (str(value) if isinstance(value, SecretStr) else value)
+                for name, value in self.model_dump().items()}

@@ -1,0 +1,1 @@
+"""Enrich stage: language, entities, quotes, keyphrases, sentiment, duplicates, embeddings (enrich issue)."""

@@ -1,0 +1,54 @@
+"""The search adapter: one small interface (`SearchEngine`) in front of OpenSearch or Elasticsearch."""
+
+from __future__ import annotations
+
+import httpx
+
+from newsflow.common.settings import Settings
+from newsflow.search.base import (
+    BulkItemResult,
+    IndexedDoc,
+    SearchEngine,
+    SearchEngineError,
+    SearchHit,
+    SearchHits,
+)
+from newsflow.search.opensearch import OpenSearchEngine
+
+__all__ = [
+    "BulkItemResult",
+    "IndexedDoc",
+    "SearchEngine",
+    "SearchEngineError",
+    "SearchHit",
+    "SearchHits",
+    "connect",
+    "detect_engine",
+]
+
+
+async def detect_engine(settings: Settings) -> str:
+    """Ask the server's root endpoint which engine it is ('opensearch' or 'elasticsearch')."""
+    auth = None
+    if settings.search_username and settings.search_password:
+        auth = (settings.search_username, settings.search_password.get_secret_value())
+    headers = {}
+    if settings.search_api_key:
+        headers["Authorization"] = f"ApiKey {settings.search_api_key.get_secret_value()}"
+    verify: bool | str = str(settings.search_ca_file) if settings.search_ca_file else settings.search_verify_certs
+    try:
+        async with httpx.AsyncClient(auth=auth, headers=headers, verify=verify, timeout=10) as client:
+            root = (await client.get(settings.search_url)).raise_for_status().json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise SearchEngineError(f"cannot reach the search engine at {settings.search_url}: {exc}; "
+                                "is it running (make run), and is NEWSFLOW_SEARCH_URL right?") from exc
+    return "opensearch" if root.get("version", {}).get("distribution") == "opensearch" else "elasticsearch"
+
+
+async def connect(settings: Settings) -> SearchEngine:
+    """The configured engine's implementation (detected from the server when the setting is 'auto')."""
+    engine = settings.search_engine if settings.search_engine != "auto" else await detect_engine(settings)
+    if engine == "opensearch":
+        return OpenSearchEngine.from_settings(settings)
+    raise SearchEngineError("the Elasticsearch implementation arrives with the index issue; "
+                            "set NEWSFLOW_SEARCH_ENGINE=opensearch or point NEWSFLOW_SEARCH_URL at OpenSearch")

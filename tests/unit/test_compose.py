@@ -1,0 +1,47 @@
+"""The production-shaped compose stack cannot run here (no Docker engine): check that it is valid and wired
+to the same settings and commands the code has."""
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from newsflow.cli import app
+from newsflow.common.settings import Settings
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (make test installs it: apt-get install docker-compose)")
+    proc = subprocess.run(["docker-compose", "config"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return yaml.safe_load(proc.stdout)
+
+
+def test_compose_file_is_valid_and_has_every_part(compose):
+    assert {"kafka", "elasticsearch", "es-setup", "kibana", "init", "fetch", "parse", "enrich", "index"} <= set(
+        compose["services"])
+
+
+def test_every_published_port_is_bound_to_loopback(compose):
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).split(":")[0]
+            assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond this machine"
+
+
+def test_newsflow_containers_only_set_known_settings(compose):
+    known = {f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields}
+    for name in ("init", "fetch", "parse", "enrich", "index"):
+        env = set(compose["services"][name]["environment"])
+        assert env <= known, f"{name} sets unknown settings {env - known}"
+
+
+def test_init_command_exists_in_the_cli(compose):
+    command = compose["services"]["init"]["command"]
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output

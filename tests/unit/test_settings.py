@@ -1,0 +1,59 @@
+import ssl
+
+import pytest
+from pydantic import ValidationError
+
+from newsflow.common.kafka import client_options, consumer_options, producer_options
+from newsflow.common.settings import Settings
+
+
+def test_defaults_point_at_the_embedded_stack(monkeypatch):
+    for name in list(__import__("os").environ):
+        if name.startswith("NEWSFLOW_"):
+            monkeypatch.delenv(name)
+    settings = Settings()
+    assert settings.kafka_bootstrap == "127.0.0.1:9092"
+    assert settings.search_url == "http://127.0.0.1:9200"
+    assert settings.max_body_bytes == 5 * 1024 * 1024
+
+
+def test_environment_overrides_and_secrets_are_masked(monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_KAFKA_BOOTSTRAP", "kafka:9092")
+    monkeypatch.setenv("NEWSFLOW_SEARCH_PASSWORD", "hunter2")
+    settings = Settings()
+    assert settings.kafka_bootstrap == "kafka:9092"
+    assert settings.search_password is not None and settings.search_password.get_secret_value() == "hunter2"
+    assert "hunter2" not in repr(settings) and settings.masked()["search_password"] == "**********"
+
+
+def test_invalid_value_is_refused_with_the_field_named(monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "TLS")
+    with pytest.raises(ValidationError, match="kafka_security_protocol"):
+        Settings()
+
+
+def test_sasl_ssl_options_reach_the_kafka_clients():
+    settings = Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512",
+                        kafka_sasl_username="svc", kafka_sasl_password="pw")
+    options = client_options(settings)
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "svc" and options["sasl_plain_password"] == "pw"
+    assert isinstance(options["ssl_context"], ssl.SSLContext)
+
+
+def test_clients_are_sized_for_the_largest_message_and_commit_manually():
+    settings = Settings(max_message_bytes=8_000_000)
+    assert producer_options(settings)["max_request_size"] == 8_000_000
+    assert producer_options(settings)["compression_type"] == "zstd"
+    consumer = consumer_options(settings)
+    assert consumer["max_partition_fetch_bytes"] == 8_000_000
+    assert consumer["enable_auto_commit"] is False and consumer["auto_offset_reset"] == "earliest"
+
+
+def test_readme_configuration_table_lists_every_setting():
+    import re
+
+    from tests.conftest import REPO
+
+    documented = set(re.findall(r"^\| `(NEWSFLOW_[A-Z0-9_]+)` \|", (REPO / "README.md").read_text(), re.MULTILINE))
+    assert documented == {f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields}
