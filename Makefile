@@ -39,8 +39,10 @@ run: stack
 	@echo "OpenSearch Dashboards   http://127.0.0.1:$${NEWSFLOW_STACK_DASHBOARDS_PORT:-5601}"
 	@echo "State, logs, pid files  .state/    (make stop stops it all)"
 
-# The fixtures start (or reuse) the embedded stack; see tests/integration/conftest.py.
+# The fixtures start (or reuse) the embedded stack too (tests/integration/conftest.py); starting it here first
+# shows the download and start-up progress that pytest would capture.
 test: system-deps $(INSTALLED)
+	@$(STACK) start --only broker,opensearch
 	$(PY) -m pytest
 
 test-unit: $(INSTALLED)
