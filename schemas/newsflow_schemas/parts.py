@@ -51,7 +51,7 @@ class HttpInfo(Model):
 class FieldSource(Model):
     """Where an extracted field's value came from, so a consumer can judge it."""
 
-    method: str = Field(description="json-ld, opengraph, meta, htmldate, trafilatura, readability, text-rules, feed, ...")
+    method: str = Field(description="json-ld, opengraph, meta, htmldate, trafilatura, readability, text-rules, feed")
     detail: str | None = Field(None, description="e.g. the meta property or the JSON-LD type")
 
 

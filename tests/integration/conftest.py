@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from newsflow.common.kafka import client_options
+from newsflow.common.kafka import client_options, ensure_topics
 from newsflow.common.settings import Settings
 from newsflow.search import SearchEngine
 from newsflow.search.opensearch import OpenSearchEngine
@@ -86,3 +86,16 @@ async def index_factory(search_engine: SearchEngine, settings: Settings) -> Asyn
     yield new_name
     for name in names:
         await search_engine.delete_index(name)
+
+
+@pytest.fixture
+async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
+    """Every pipeline topic under this test's prefix, created as `make run` does; deleted afterwards."""
+    report = await ensure_topics(settings)
+    yield settings
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        await admin.delete_topics(report.created)
+    finally:
+        await admin.close()
