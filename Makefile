@@ -7,7 +7,7 @@ NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help run test test-unit test-integration bench stop status up lint clean system-deps stack
+.PHONY: help run test test-unit test-integration bench bench-extract stop status up lint clean system-deps stack
 
 help:
 	@echo "make run    set up everything, start the embedded stack and the pipeline"
@@ -51,8 +51,12 @@ test-unit: $(INSTALLED)
 test-integration: system-deps $(INSTALLED)
 	$(PY) -m pytest tests/integration
 
-bench: stack
-	@echo "no benchmarks yet: they arrive with the stage issues" >&2; exit 1
+bench: bench-extract
+
+# extraction quality and speed on the shared dev set, beside trafilatura alone
+bench-extract: $(INSTALLED)
+	@mkdir -p bench-results
+	$(PY) -m benchmarks.bench_extract --json bench-results/extract.json
 
 stop:
 	@if [ -x $(PY) ]; then $(STACK) stop; else $(PYTHON) infra/embedded/stack.py stop; fi

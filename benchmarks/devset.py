@@ -1,0 +1,49 @@
+"""The shared development set (fundus-testdata): real pages with reviewed ground truth. Read-only."""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+DEVSET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fundus-testdata"
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    url: str
+    html: bytes
+    title: str
+    body: str
+    day: date
+    authors: list[str]
+    crawl_date: str
+
+
+def pages(limit: int | None = None, root: Path = DEVSET) -> Iterator[Page]:
+    truth = json.loads((root / "ground-truth.json").read_text())
+    for n, (key, record) in enumerate(sorted(truth.items())):
+        if limit is not None and n >= limit:
+            return
+        yield Page(
+            key=key, url=record["url"], html=gzip.decompress((root / record["html"]).read_bytes()),
+            title=record["title"], body=record["articleBody"],
+            day=datetime.fromisoformat(record["publishing_date"]).date(),
+            authors=_authors(record["authors"]), crawl_date=record["crawl_date"],
+        )
+
+
+def _authors(value: str | list[str] | None) -> list[str]:
+    """Authors come as a list or as a Python-list string."""
+    if isinstance(value, list):
+        return value
+    return list(ast.literal_eval(value)) if value else []
+
+
+def available(root: Path = DEVSET) -> bool:
+    return (root / "ground-truth.json").exists()

@@ -1,0 +1,82 @@
+"""Bytes to text: by a byte-order mark, the HTTP header's charset, the page's meta charset, UTF-8, then detection.
+
+A BOM goes first, as in browsers (WHATWG encoding sniffing): it cannot be wrong, while headers often are. A
+candidate that fails to decode strictly is skipped for the next one.
+
+Binary content (PDF, images, archives, anything with NUL bytes) and text that decodes to garbage are refused
+with a reason instead of producing garbage text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
+_MAGIC = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+          b"GIF8": "a GIF image", b"PK\x03\x04": "a ZIP archive", b"\x1f\x8b": "gzip-compressed bytes",
+          b"RIFF": "a RIFF (WebP/WAV/AVI) file", b"OggS": "an Ogg file", b"ID3": "an MP3 file"}
+#: a decoding with more than this share of U+FFFD replacement characters is garbage
+MAX_REPLACEMENT_SHARE = 0.01
+
+
+class UndecodableError(ValueError):
+    """The bytes are not text we can read; the message says what they look like."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    method: str  # header, bom, meta, detected
+
+
+def sniff_binary(body: bytes) -> str | None:
+    """A description of binary content, or None if it may be text."""
+    for magic, what in _MAGIC.items():
+        if body.startswith(magic):
+            return what
+    if b"\x00" in body[:4096] and not body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "binary data (NUL bytes)"
+    return None
+
+
+def decode_body(body: bytes, declared: str | None = None) -> Decoded:
+    if not body.strip():
+        raise UndecodableError("the body is empty")
+    binary = sniff_binary(body)
+    if binary:
+        raise UndecodableError(f"the body is {binary}, not text")
+    for method, encoding in _candidates(body, declared):
+        try:
+            text = body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        return Decoded(_check_text(text), codecs.lookup(encoding).name, method)
+    raise UndecodableError("no charset decodes the body (header, BOM, meta and detection all failed)")
+
+
+def _candidates(body: bytes, declared: str | None):
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            yield "bom", encoding
+    if declared:
+        yield "header", declared.strip().strip("\"'")
+    match = _META_CHARSET.search(body[:8192])
+    if match:
+        yield "meta", match.group(1).decode("ascii", "ignore")
+    yield "utf-8", "utf-8"  # the web's default; cheap to try before detection
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None:
+        yield "detected", best.encoding
+
+
+def _check_text(text: str) -> str:
+    if text.count("\ufffd") > MAX_REPLACEMENT_SHARE * max(len(text), 1):
+        raise UndecodableError("the decoded text is mostly replacement characters")
+    return text

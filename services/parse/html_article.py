@@ -1,0 +1,233 @@
+"""HTML to article fields: a cascade over what the page declares (JSON-LD, OpenGraph/meta) and what the text
+extractors find (trafilatura for the body, htmldate for dates), each field recording where it came from.
+
+Order of trust, field by field, is the result of measuring on the dev set (`make bench-extract`): structured
+metadata is usually right for titles, dates and authors; trafilatura is best for the body.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import htmldate
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from newsflow.parse.authors import clean_authors, names_from_json_ld
+from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
+from newsflow.parse.page_meta import PageMeta, clean_space, read_page_meta
+from newsflow.parse.source_time import parse_source_time
+from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
+
+MIN_BODY_CHARS = 200  # less visible text than this is not an article (a stub, listing or error page)
+PAYWALL_MAX_WORDS = 150
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
+_BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
+EXTRACTOR_VERSIONS = {"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__}
+
+PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "publishdate", "pubdate",
+                  "publish-date", "dc.date.issued", "dc.date", "dcterms.created", "date", "sailthru.date",
+                  "parsely-pub-date", "cxenseparse:recs:publishtime", "article.published")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
+AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+
+
+def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
+    try:
+        tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text))
+    except (etree.ParserError, ValueError) as exc:
+        raise NotAnArticle(f"not parseable as HTML: {exc}") from exc
+    meta = read_page_meta(tree)
+    sources: dict[str, FieldSource] = {}
+    published = _published(meta, tree, url, now, sources)  # before trafilatura, which prunes the tree
+    modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
+    visible = _normalised(" ".join(_VISIBLE_TEXT(tree)))
+    summary = _summary(meta, visible, sources)
+    body = _body(tree, url, summary)
+    title = _title(meta, sources)
+    _check_is_article(meta, title, body)
+    return ExtractedArticle(
+        title=title, body=body, summary=summary, published=published, modified=modified,
+        authors=_authors(meta, sources), section=_section(meta, sources), tags=_tags(meta),
+        site_name=meta.first("og:site_name", "application-name") or _publisher(meta),
+        publisher=_publisher(meta), image=_image(meta, url), canonical_url=_canonical(meta, url),
+        language_hint=_language(meta.lang), sources=sources,
+    )
+
+
+def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
+    headline = meta.ld("headline")
+    candidates = [
+        ("json-ld", "headline", headline if isinstance(headline, str) else None),
+        ("opengraph", "og:title", meta.first("og:title")),
+        ("html", "h1", meta.h1[0] if meta.h1 else None),
+        ("meta", "twitter:title", meta.first("twitter:title")),
+        ("html", "title", _strip_site_name(meta.title_tag, meta)),
+    ]
+    for method, detail, value in candidates:
+        cleaned = clean_space((value or "").replace("\xad", ""))
+        if cleaned:
+            sources["title"] = FieldSource(method=method, detail=detail)
+            return _strip_site_name(cleaned, meta) or cleaned
+    raise NotAnArticle("the page has no title or headline")
+
+
+def _strip_site_name(title: str | None, meta: PageMeta) -> str | None:
+    """'Headline - Site' -> 'Headline' when the tail is the site's name (or the shorter end of a title tag)."""
+    if not title:
+        return title
+    site = _normalised(meta.first("og:site_name", "application-name") or "")
+    parts = _TITLE_SEPARATORS.split(title)
+    tail = _normalised(parts[-1]) if len(parts) > 1 else ""
+    if site and tail and (tail in site or site in tail):
+        return clean_space(title[: title.rfind(parts[-1])]).rstrip(" |–—-·:•»")
+    return title
+
+
+def _published(meta: PageMeta, tree: Any, url: str | None, now: datetime,
+               sources: dict[str, FieldSource]) -> SourceTime | None:
+    found = _first_time(meta, "datePublished", PUBLISHED_META, now, sources, "published")
+    if found is None:
+        day = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True,
+                                 max_date=now.strftime("%Y-%m-%d"))
+        found = parse_source_time(day, now=now)
+        if found is not None:
+            sources["published"] = FieldSource(method="htmldate")
+    return found
+
+
+def _first_time(meta: PageMeta, ld_key: str, meta_names: tuple[str, ...], now: datetime,
+                sources: dict[str, FieldSource], field_name: str) -> SourceTime | None:
+    ld_value = meta.ld(ld_key)
+    candidates = [("json-ld", ld_key, ld_value if isinstance(ld_value, str) else None)]
+    candidates += [("meta", name, value) for name in meta_names for value in meta.all(name)]
+    for method, detail, value in candidates:
+        parsed = parse_source_time(value, now=now)
+        if parsed is not None:
+            sources[field_name] = FieldSource(method=method, detail=detail)
+            return parsed
+    return None
+
+
+def _authors(meta: PageMeta, sources: dict[str, FieldSource]) -> list[str]:
+    for method, raw in (("json-ld", names_from_json_ld(meta.ld("author"))),
+                        ("meta", [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")])):
+        names = clean_authors(raw)
+        if names:
+            sources["authors"] = FieldSource(method=method)
+            return names
+    return []
+
+
+def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> str | None:
+    """The lede: a description the page declares and also shows (a meta-only teaser is not the lede)."""
+    for method, value in (("json-ld", meta.ld("description")), ("opengraph", meta.first("og:description")),
+                          ("meta", meta.first("description"))):
+        text = clean_space(value) if isinstance(value, str) else ""
+        if len(text) >= 40 and _normalised(text) in visible_page:
+            sources["summary"] = FieldSource(method=method)
+            return text
+    return None
+
+
+def _body(tree: Any, url: str | None, summary: str | None) -> list[Paragraph]:
+    document = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=False,
+                                           with_metadata=False)
+    if document is None or document.body is None:
+        return []
+    blocks: list[Paragraph] = []
+    skip = _normalised(summary) if summary else None
+    for element in document.body.iter(*_BLOCK_KINDS):
+        if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("quote", "item"):
+            continue  # counted with its container
+        text = clean_space(" ".join(element.itertext()))
+        if not text or (skip and _normalised(text) == skip):
+            continue
+        blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
+    return blocks
+
+
+def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph]) -> None:
+    chars = sum(len(p.text) for p in body if p.kind != "heading")
+    if chars < MIN_BODY_CHARS:
+        if _ERROR_TITLE.search(title):
+            raise NotAnArticle(f"an error page ({title!r})")
+        raise NotAnArticle(f"no article text: {chars} characters of body (need {MIN_BODY_CHARS})")
+    free = meta.ld("isAccessibleForFree")
+    words = sum(len(p.text.split()) for p in body)
+    if str(free).lower() == "false" and words < PAYWALL_MAX_WORDS:
+        raise NotAnArticle(f"a paywall stub: only {words} words are free")
+
+
+def _section(meta: PageMeta, sources: dict[str, FieldSource]) -> str | None:
+    value = meta.ld("articleSection")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, str) and clean_space(value):
+        sources["section"] = FieldSource(method="json-ld", detail="articleSection")
+        return clean_space(value)
+    section = meta.first("article:section", "section", "parsely-section")
+    if section:
+        sources["section"] = FieldSource(method="meta", detail="article:section")
+    return section
+
+
+def _tags(meta: PageMeta) -> list[str]:
+    raw = meta.all("article:tag", "news_keywords", "keywords", "parsely-tags")
+    ld = meta.ld("keywords")
+    raw += ld if isinstance(ld, list) else [ld] if isinstance(ld, str) else []
+    tags: dict[str, str] = {}
+    for value in raw:
+        for tag in str(value).split(","):
+            if clean_space(tag):
+                tags.setdefault(clean_space(tag).casefold(), clean_space(tag))
+    return list(tags.values())[:50]
+
+
+def _publisher(meta: PageMeta) -> str | None:
+    publisher = meta.ld("publisher")
+    if isinstance(publisher, list):
+        publisher = publisher[0] if publisher else None
+    name = publisher.get("name") if isinstance(publisher, dict) else publisher
+    return clean_space(name) if isinstance(name, str) and clean_space(name) else None
+
+
+def _image(meta: PageMeta, url: str | None) -> Image | None:
+    image = meta.ld("image")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    caption = credit = None
+    if isinstance(image, dict):
+        caption = image.get("caption") if isinstance(image.get("caption"), str) else None
+        holder = image.get("creditText") or image.get("copyrightHolder") or image.get("author")
+        credit = names_from_json_ld(holder)[0] if names_from_json_ld(holder) else None
+        image = image.get("url") or image.get("contentUrl")
+    src = image if isinstance(image, str) else meta.first("og:image", "twitter:image")
+    if not src:
+        return None
+    return Image(url=urljoin(url or "", src.strip()), caption=caption or meta.first("og:image:alt"),
+                 credit=clean_space(credit).lstrip("© ") if credit else None)
+
+
+def _canonical(meta: PageMeta, url: str | None) -> str | None:
+    for candidate in (meta.canonical, meta.first("og:url")):
+        if candidate and candidate.startswith(("http://", "https://", "/")):
+            return urljoin(url or "", candidate)
+    return url
+
+
+def _language(lang: str | None) -> str | None:
+    primary = (lang or "").replace("_", "-").split("-")[0].strip().lower()
+    return {"nb": "no", "nn": "no"}.get(primary, primary) if re.fullmatch(r"[a-z]{2}", primary) else None
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
