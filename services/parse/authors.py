@@ -9,11 +9,12 @@ from typing import Any
 _PREFIX = re.compile(
     r"^\s*(?:by|von|par|por|av|af|door|przez|від|от|written by|text|texto|texte|autor(?:in)?|author|"
     r"reporting by|ein (?:kommentar|gastbeitrag) von)\s*[:\-]?\s+", re.IGNORECASE)
+_INNER_PREFIX = re.compile(r"^.*?\b(?:Von|By|Par|Por|Door)\s+(?=\S)")  # "Capital Von Jemima Kelly"; not "von der"
 _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\boch\b|\bi\b)\s*",
                     re.IGNORECASE)
 _NOISE = re.compile(r"(https?://\S+|\S+@\S+|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\(.*?\))")
-_GENERIC = {"staff", "editor", "editors", "redaktion", "newsroom", "admin", "desk", "news desk", "web desk",
-            "reuters", "afp", "ap", "dpa", "apa", "ansa", "efe", "sda", "kna", "epd"}
+# placeholders, not bylines: dropped unless they are the whole byline (agencies such as AFP are real bylines)
+_GENERIC = {"staff", "admin", "administrator", "editor", "newsroom", "web desk", "news desk", "user", "guest"}
 _MAX_NAME_WORDS = 6
 
 
@@ -22,7 +23,7 @@ def clean_authors(raw: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     for value in raw:
         for part in _SPLIT.split(_NOISE.sub(" ", _PREFIX.sub("", value or ""))):
-            name = _PREFIX.sub("", part).strip(" .-–—:·•\u00a0")
+            name = _INNER_PREFIX.sub("", _PREFIX.sub("", part)).strip(" .-–—:·•\u00a0")
             key = name.casefold()
             if not name or key in seen or not _looks_like_name(name):
                 continue
@@ -39,13 +40,27 @@ def _looks_like_name(name: str) -> bool:
             and not name.startswith(("http", "@")) and "<" not in name)
 
 
-def names_from_json_ld(value: Any) -> list[str]:
-    """JSON-LD authors: a string, an object with a name, or a list of either."""
+def names_from_json_ld(value: Any, people_only: bool = False) -> list[str]:
+    """JSON-LD authors: a string, an object with a name, or a list of either. With people_only, objects typed
+    as an organisation are left out (sites often name themselves as the author)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        kinds = value.get("@type") if isinstance(value.get("@type"), list) else [value.get("@type")]
+        if people_only and any(str(k).lower() in ("organization", "newsmediaorganization") for k in kinds):
+            return []
         name = value.get("name")
-        return [name] if isinstance(name, str) else names_from_json_ld(name)
+        return [name] if isinstance(name, str) else names_from_json_ld(name, people_only)
     if isinstance(value, list):
-        return [n for item in value for n in names_from_json_ld(item)]
+        return [n for item in value for n in names_from_json_ld(item, people_only)]
     return []
+
+
+def is_site_name(name: str, site_names: Iterable[str]) -> bool:
+    """Whether an 'author' is really the site or publisher (e.g. 'STERN.de' on stern.de)."""
+    key = _squash(name)
+    return bool(key) and any(key in _squash(site) or _squash(site) in key for site in site_names if _squash(site))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+|\b(www|de|com|net|org|co|uk|news|nachrichten|the)\b", "", text.casefold())

@@ -10,21 +10,21 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import htmldate
 import trafilatura
+from trafilatura import metadata as trafilatura_metadata
 from lxml import etree
 from lxml import html as lxml_html
 
-from newsflow.parse.authors import clean_authors, names_from_json_ld
+from newsflow.parse.authors import clean_authors, is_site_name, names_from_json_ld
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
 from newsflow.parse.page_meta import PageMeta, clean_space, read_page_meta
 from newsflow.parse.source_time import parse_source_time
 from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
 MIN_BODY_CHARS = 200  # less visible text than this is not an article (a stub, listing or error page)
-PAYWALL_MAX_WORDS = 150
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
@@ -47,7 +47,9 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
         raise NotAnArticle(f"not parseable as HTML: {exc}") from exc
     meta = read_page_meta(tree)
     sources: dict[str, FieldSource] = {}
-    published = _published(meta, tree, url, now, sources)  # before trafilatura, which prunes the tree
+    # everything that reads the page as it is goes before trafilatura's body extraction, which prunes the tree
+    published = _published(meta, tree, url, now, sources)
+    authors = _authors(meta, tree, url, sources)
     modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
     visible = _normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
@@ -56,7 +58,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     _check_is_article(meta, title, body)
     return ExtractedArticle(
         title=title, body=body, summary=summary, published=published, modified=modified,
-        authors=_authors(meta, sources), section=_section(meta, sources), tags=_tags(meta),
+        authors=authors, section=_section(meta, sources), tags=_tags(meta),
         site_name=meta.first("og:site_name", "application-name") or _publisher(meta),
         publisher=_publisher(meta), image=_image(meta, url), canonical_url=_canonical(meta, url),
         language_hint=_language(meta.lang), sources=sources,
@@ -117,14 +119,31 @@ def _first_time(meta: PageMeta, ld_key: str, meta_names: tuple[str, ...], now: d
     return None
 
 
-def _authors(meta: PageMeta, sources: dict[str, FieldSource]) -> list[str]:
-    for method, raw in (("json-ld", names_from_json_ld(meta.ld("author"))),
-                        ("meta", [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")])):
-        names = clean_authors(raw)
+def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, FieldSource]) -> list[str]:
+    """People named as authors by JSON-LD, meta tags or trafilatura's byline search, in that order; only when
+    no person is named anywhere, the organisation the page names as its author (often the site itself)."""
+    site_names = [n for n in (meta.first("og:site_name", "application-name"), _publisher(meta),
+                              urlsplit(url or "").hostname) if n]
+    meta_authors = [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")]
+    people = (("json-ld", lambda: names_from_json_ld(meta.ld("author"), people_only=True)),
+              ("meta", lambda: meta_authors),
+              ("trafilatura", lambda: _byline_search(tree, url)))
+    for method, raw in people:
+        names = [n for n in clean_authors(raw()) if not is_site_name(n, site_names)]
         if names:
             sources["authors"] = FieldSource(method=method)
             return names
+    for method, raw in (("json-ld", lambda: names_from_json_ld(meta.ld("author"))), ("meta", lambda: meta_authors)):
+        names = clean_authors(raw())
+        if names:
+            sources["authors"] = FieldSource(method=method, detail="organisation")
+            return names
     return []
+
+
+def _byline_search(tree: Any, url: str | None) -> list[str]:
+    found = trafilatura_metadata.extract_metadata(tree, default_url=url, extensive=False)
+    return [a.strip() for a in (found.author or "").split(";") if a.strip()]
 
 
 def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> str | None:
@@ -156,15 +175,16 @@ def _body(tree: Any, url: str | None, summary: str | None) -> list[Paragraph]:
 
 
 def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph]) -> None:
+    """Too little text is no article; the reason says what the page is. A paywalled page that still shows an
+    article's worth of text (a teaser with its metadata) is kept: it is searchable."""
     chars = sum(len(p.text) for p in body if p.kind != "heading")
-    if chars < MIN_BODY_CHARS:
-        if _ERROR_TITLE.search(title):
-            raise NotAnArticle(f"an error page ({title!r})")
-        raise NotAnArticle(f"no article text: {chars} characters of body (need {MIN_BODY_CHARS})")
-    free = meta.ld("isAccessibleForFree")
-    words = sum(len(p.text.split()) for p in body)
-    if str(free).lower() == "false" and words < PAYWALL_MAX_WORDS:
-        raise NotAnArticle(f"a paywall stub: only {words} words are free")
+    if chars >= MIN_BODY_CHARS:
+        return
+    if _ERROR_TITLE.search(title):
+        raise NotAnArticle(f"an error page ({title!r})")
+    if str(meta.ld("isAccessibleForFree")).lower() == "false":
+        raise NotAnArticle(f"a paywall stub: only {chars} characters are free")
+    raise NotAnArticle(f"no article text: {chars} characters of body (need {MIN_BODY_CHARS})")
 
 
 def _section(meta: PageMeta, sources: dict[str, FieldSource]) -> str | None:

@@ -12,6 +12,11 @@ from newsflow_schemas import SourceTime
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _PLAUSIBLE_YEARS = range(1990, 2100)
+# zone abbreviations seen in datelines; dateutil needs them spelled out (others are refused, not guessed)
+_ZONES = {name: hours * 3600 for name, hours in {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "MEZ": 1, "WEST": 1, "CEST": 2, "MESZ": 2, "EET": 2,
+    "EEST": 3, "MSK": 3, "IST": 5.5, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4,
+    "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}.items()}
 
 
 def parse_source_time(value: str | None, *, now: datetime | None = None) -> SourceTime | None:
@@ -29,7 +34,7 @@ def parse_source_time(value: str | None, *, now: datetime | None = None) -> Sour
         parsed = None
     if parsed is None:
         try:
-            parsed = date_parser.parse(text, fuzzy=False)
+            parsed = date_parser.parse(text, fuzzy=False, tzinfos=_ZONES)
         except (ValueError, OverflowError, TypeError):
             return None
     if parsed.year not in _PLAUSIBLE_YEARS:
