@@ -65,15 +65,39 @@ def _candidates(body: bytes, declared: str | None):
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             yield "bom", encoding
-    if declared:
-        yield "header", declared.strip().strip("\"'")
     match = _META_CHARSET.search(body[:8192])
-    if match:
-        yield "meta", match.group(1).decode("ascii", "ignore")
+    labels = [("header", declared.strip().strip("\"'") if declared else None),
+              ("meta", match.group(1).decode("ascii", "ignore") if match else None)]
+    for method, label in labels:
+        if not label:
+            continue
+        if _is_single_byte(label) and _is_non_ascii_utf8(body):
+            # a single-byte label on bytes that are valid, non-ASCII UTF-8 is a known mislabel: such byte
+            # sequences practically never occur in real Latin-1/Windows-125x text
+            yield f"{method} (corrected to utf-8)", "utf-8"
+        yield method, label
     yield "utf-8", "utf-8"  # the web's default; cheap to try before detection
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None:
         yield "detected", best.encoding
+
+
+def _is_single_byte(label: str) -> bool:
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return False
+    return name.startswith(("iso8859", "cp125", "latin", "windows-125", "ascii")) or name in ("cp1252", "mac-roman")
+
+
+def _is_non_ascii_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _check_text(text: str) -> str:

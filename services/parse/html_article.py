@@ -7,6 +7,7 @@ metadata is usually right for titles, dates and authors; trafilatura is best for
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from typing import Any
@@ -53,7 +54,11 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
     visible = _normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
-    body = _body(tree, url, summary)
+    body = _body(text, url, summary)
+    if body:
+        sources["body"] = FieldSource(method="trafilatura")
+    else:
+        body = _json_ld_body(meta, summary, sources)
     title = _title(meta, sources)
     _check_is_article(meta, title, body)
     return ExtractedArticle(
@@ -75,7 +80,7 @@ def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
         ("html", "title", _strip_site_name(meta.title_tag, meta)),
     ]
     for method, detail, value in candidates:
-        cleaned = clean_space((value or "").replace("\xad", ""))
+        cleaned = clean_space(html.unescape(value or "").replace("\xad", ""))
         if cleaned:
             sources["title"] = FieldSource(method=method, detail=detail)
             return _strip_site_name(cleaned, meta) or cleaned
@@ -157,8 +162,9 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
     return None
 
 
-def _body(tree: Any, url: str | None, summary: str | None) -> list[Paragraph]:
-    document = trafilatura.bare_extraction(tree, url=url, include_comments=False, include_tables=False,
+def _body(text: str, url: str | None, summary: str | None) -> list[Paragraph]:
+    # trafilatura gets the text, not our tree: its own parsing and clean-up measured better on the dev set
+    document = trafilatura.bare_extraction(text, url=url, include_comments=False, include_tables=False,
                                            with_metadata=False)
     if document is None or document.body is None:
         return []
@@ -172,6 +178,17 @@ def _body(tree: Any, url: str | None, summary: str | None) -> list[Paragraph]:
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks
+
+
+def _json_ld_body(meta: PageMeta, summary: str | None, sources: dict[str, FieldSource]) -> list[Paragraph]:
+    """The publisher's own articleBody, when the text extractor found nothing (often a script-rendered page)."""
+    value = meta.ld("articleBody")
+    if not isinstance(value, str) or len(value) < MIN_BODY_CHARS:
+        return []
+    skip = _normalised(summary) if summary else None
+    blocks = [clean_space(b) for b in re.split(r"\n\s*\n|\r\n\s*\r\n|<br\s*/?>\s*<br\s*/?>", html.unescape(value))]
+    sources["body"] = FieldSource(method="json-ld", detail="articleBody")
+    return [Paragraph(text=b) for b in blocks if b and _normalised(b) != skip]
 
 
 def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph]) -> None:
