@@ -68,7 +68,7 @@ up:
 	docker compose up -d --build
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check services schemas tests infra
+	$(VENV)/bin/ruff check services schemas tests infra benchmarks
 	@mkdir -p .state/mypy && ln -sfn ../../services .state/mypy/newsflow
 	MYPYPATH=.state/mypy:schemas $(VENV)/bin/mypy -p newsflow -p newsflow_schemas
 

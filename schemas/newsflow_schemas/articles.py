@@ -65,7 +65,7 @@ class ArticleContent(ArticleEvent):
     publisher: str | None = Field(None, description="the publishing organisation")
     image: Image | None = Field(None, description="main image with caption and credit")
     body: list[Paragraph] = Field(min_length=1, description="the article body in reading order, lede excluded")
-    word_count: int = Field(ge=0, description="words in summary and body")
+    word_count: int = Field(ge=0, description="words (\\w+ runs) in summary and body")
     language_hint: str | None = Field(None, description="ISO 639-1 language the page declares, or null")
     content_sha256: str = Field(
         pattern=r"^[0-9a-f]{64}$",

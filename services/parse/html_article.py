@@ -15,9 +15,9 @@ from urllib.parse import urljoin, urlsplit
 
 import htmldate
 import trafilatura
-from trafilatura import metadata as trafilatura_metadata
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura import metadata as trafilatura_metadata
 
 from newsflow.parse.authors import clean_authors, is_site_name, names_from_json_ld
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
@@ -54,12 +54,12 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
     visible = _normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
-    body = _body(text, url, summary)
+    title = _title(meta, sources)
+    body = _body(text, url, skip={_normalised(t) for t in (summary, title) if t})
     if body:
         sources["body"] = FieldSource(method="trafilatura")
     else:
         body = _json_ld_body(meta, summary, sources)
-    title = _title(meta, sources)
     _check_is_article(meta, title, body)
     return ExtractedArticle(
         title=title, body=body, summary=summary, published=published, modified=modified,
@@ -162,19 +162,19 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
     return None
 
 
-def _body(text: str, url: str | None, summary: str | None) -> list[Paragraph]:
+def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
+    """Body blocks in reading order; blocks repeating the headline or the lede (in `skip`) are left out."""
     # trafilatura gets the text, not our tree: its own parsing and clean-up measured better on the dev set
     document = trafilatura.bare_extraction(text, url=url, include_comments=False, include_tables=False,
                                            with_metadata=False)
     if document is None or document.body is None:
         return []
     blocks: list[Paragraph] = []
-    skip = _normalised(summary) if summary else None
     for element in document.body.iter(*_BLOCK_KINDS):
         if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("quote", "item"):
             continue  # counted with its container
         text = clean_space(" ".join(element.itertext()))
-        if not text or (skip and _normalised(text) == skip):
+        if not text or _normalised(text) in skip:
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks

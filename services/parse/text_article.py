@@ -23,11 +23,13 @@ _CREDIT = re.compile(r"^(?:©|\(c\)|copyright\b|photo\s*:|foto\s*:|image\s*:|pic
                      re.IGNORECASE)
 _DATE_HINT = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _DATE_NOISE = re.compile(r"\b(at|um|à|a las|alle|published|updated|posted|on)\b|[|•]", re.IGNORECASE)
-_JUNK = re.compile(
-    r"^(keywords?|tags?|topics?|related( articles| stories)?|read more|more on this|share( this)?|"
-    r"follow us|subscribe|advertisement|comments?)\s*:?$"
-    r"|click here|cookie|timeout\s*:|all rights reserved|you did not use the site|sign up for|newsletter",
-    re.IGNORECASE)
+# site furniture: short lines that start like this, or any line with one of the phrases below
+_JUNK_SHORT = re.compile(
+    r"^(keywords?|tags?|topics?|related|read more|more on this|share|follow us|subscribe|sign up|advertisement|"
+    r"comments?|print|email this)\b", re.IGNORECASE)
+_JUNK_ANY = re.compile(
+    r"click here|cookies?\b|timeout\s*:|all rights reserved|you did not use the site|newsletter", re.IGNORECASE)
+MAX_JUNK_WORDS = 8
 _SENTENCE_END = re.compile(r"[.!?…»”\"')\]]$")
 MIN_PARAGRAPH_WORDS = 12
 MAX_LABEL_WORDS = 6
@@ -62,10 +64,14 @@ def _drop_trailing_junk(blocks: list[list[str]]) -> list[list[str]]:
     """Cut the tail from the first junk line on, if nothing after it looks like article prose."""
     for index, block in enumerate(blocks):
         for line_no, line in enumerate(block):
-            if _JUNK.search(line) and not any(_is_paragraph(later) for later in _lines_after(blocks, index, line_no)):
+            if _is_junk(line) and not any(_is_paragraph(later) for later in _lines_after(blocks, index, line_no)):
                 kept = block[:line_no]
                 return blocks[:index] + ([kept] if kept else [])
     return blocks
+
+
+def _is_junk(line: str) -> bool:
+    return bool(_JUNK_ANY.search(line)) or (len(line.split()) <= MAX_JUNK_WORDS and bool(_JUNK_SHORT.match(line)))
 
 
 def _lines_after(blocks: list[list[str]], index: int, line_no: int) -> list[str]:

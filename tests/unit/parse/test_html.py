@@ -1,0 +1,80 @@
+"""HTML pages: the field cascade, where each field came from, and what is not an article."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from newsflow.parse.stage import Rejected, parse
+from newsflow_schemas import ParsedArticle, article_id_for_url
+from tests.unit.parse.conftest import NOW, PAGES, raw_html
+
+CANONICAL = "https://news.example.org/city/2024/05/harbour-bridge-reopens"
+
+
+def _article() -> ParsedArticle:
+    page = (PAGES / "article-jsonld.html").read_bytes()
+    result = parse(raw_html(page, url=CANONICAL + "?utm_source=feed"), NOW)
+    assert isinstance(result, ParsedArticle), result
+    return result
+
+
+def test_metadata_comes_from_json_ld_and_open_graph():
+    article = _article()
+    assert article.title == "Harbour bridge reopens after repairs"
+    assert article.authors == ["Jane Doe", "Ahmed Khan"]
+    assert article.published is not None and article.published.tz_known
+    assert article.published.utc == datetime(2024, 5, 3, 15, 45, tzinfo=UTC)
+    assert article.published.utc_offset_minutes == 120 and article.published.precision == "datetime"
+    assert article.modified is not None and article.modified.utc == datetime(2024, 5, 4, 6, 0, tzinfo=UTC)
+    assert (article.section, article.tags) == ("City", ["transport", "infrastructure"])
+    assert (article.site_name, article.publisher) == ("The Example Gazette", "Example Gazette Ltd")
+    assert article.language_hint == "en"
+    assert article.image is not None
+    assert article.image.url == "https://news.example.org/img/bridge.jpg"
+    assert (article.image.caption, article.image.credit) == ("The bridge at dawn", "Example Photo Agency")
+
+
+def test_every_field_records_its_source_and_the_extractor_versions():
+    article = _article()
+    assert article.field_sources["title"].method == "json-ld"
+    assert article.field_sources["published"].method == "json-ld"
+    assert article.field_sources["authors"].method == "json-ld"
+    assert article.field_sources["summary"].method == "opengraph"
+    assert article.field_sources["body"].method == "trafilatura"
+    assert {"newsflow", "trafilatura", "htmldate"} <= set(article.extractors)
+
+
+def test_the_canonical_url_on_the_same_site_becomes_the_id():
+    article = _article()
+    assert article.url == CANONICAL and article.article_id == article_id_for_url(CANONICAL)
+
+
+def test_a_canonical_url_on_another_site_is_not_trusted():
+    page = (PAGES / "article-jsonld.html").read_bytes()
+    result = parse(raw_html(page, url="https://mirror.example.net/copy"), NOW)
+    assert isinstance(result, ParsedArticle) and result.url == "https://mirror.example.net/copy"
+
+
+def test_body_keeps_order_marks_subheadings_and_drops_boilerplate_and_the_lede():
+    article = _article()
+    assert article.summary == ("Engineers finished the repairs two weeks ahead of schedule, the city council said "
+                               "on Friday.")
+    assert [p.kind for p in article.body] == ["paragraph", "paragraph", "heading", "paragraph", "paragraph"]
+    assert article.body[0].text.startswith("The harbour bridge, which carries")
+    assert article.body[2].text == "What changed"
+    text = article.full_text()
+    assert "All rights reserved" not in text and "Privacy" not in text and "Sport" not in text
+    blocks = [article.summary, *(p.text for p in article.body)]
+    assert article.word_count == sum(len(re.findall(r"\w+", b)) for b in blocks)  # words are \w+ runs
+
+
+def test_listing_error_and_paywall_pages_are_rejected_with_a_reason():
+    reasons = {}
+    for name in ("listing", "not-found", "paywall"):
+        result = parse(raw_html((PAGES / f"{name}.html").read_bytes()), NOW)
+        assert isinstance(result, Rejected), name
+        reasons[name] = result.reason
+    assert "no article text" in reasons["listing"]
+    assert "error page" in reasons["not-found"]
+    assert "paywall" in reasons["paywall"]
