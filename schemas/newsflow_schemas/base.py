@@ -46,8 +46,8 @@ class Event(Model):
     SCHEMA: ClassVar[str]
     VERSION: ClassVar[str]  # "MAJOR.MINOR"
 
-    schema_name: str = Field(alias="schema", description="the event's schema name, e.g. newsflow.article.parsed")
-    schema_version: str = Field(description="the schema version the producer wrote, MAJOR.MINOR")
+    schema_name: str = Field("", alias="schema", description="the event's schema name, e.g. newsflow.article.parsed")
+    schema_version: str = Field("", description="the schema version the producer wrote, MAJOR.MINOR")
     ingested_at: UtcDatetime = Field(
         description="when the content entered the pipeline (set once at entry, carried through every stage)")
 

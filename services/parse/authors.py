@@ -46,7 +46,8 @@ def names_from_json_ld(value: Any, people_only: bool = False) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        kinds = value.get("@type") if isinstance(value.get("@type"), list) else [value.get("@type")]
+        kind = value.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
         if people_only and any(str(k).lower() in ("organization", "newsmediaorganization") for k in kinds):
             return []
         name = value.get("name")

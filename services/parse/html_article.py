@@ -167,7 +167,7 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
     # trafilatura gets the text, not our tree: its own parsing and clean-up measured better on the dev set
     document = trafilatura.bare_extraction(text, url=url, include_comments=False, include_tables=False,
                                            with_metadata=False)
-    if document is None or document.body is None:
+    if not isinstance(document, trafilatura.settings.Document) or document.body is None:
         return []
     blocks: list[Paragraph] = []
     for element in document.body.iter(*_BLOCK_KINDS):
