@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -38,6 +39,44 @@ def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON
     for name, value in values.items():
         table.add_row(name, f"NEWSFLOW_{name.upper()}", "" if value is None else str(value))
     console.print(table)
+
+
+STAGES = ("parse",)  # the others arrive with their issues
+
+
+@app.command()
+def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(STAGES)}")) -> None:
+    """Run one pipeline service in the foreground (one consumer group per stage)."""
+    if stage not in STAGES:
+        console.print(f"[red]unknown or not yet available stage {stage!r}[/]; available: {', '.join(STAGES)}")
+        raise typer.Exit(2)
+    import importlib
+
+    import faust
+
+    from newsflow.common.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+    module = importlib.import_module(f"newsflow.{stage}.agent")
+    faust.Worker(module.build_app(settings), loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+
+
+@app.command("parse")
+def parse_file(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="an HTML page or a plain-text article"),
+    url: str | None = typer.Option(None, help="the page's URL (for canonical links and ids)"),
+    source: str = typer.Option("cli", help="source name (for plain text without a URL)"),
+    charset: str | None = typer.Option(None, help="charset to assume, as an HTTP header would give it"),
+) -> None:
+    """Parse one saved page or text file and print the ParsedArticle as JSON (for debugging a page by hand)."""
+    from newsflow.parse.cli_support import parse_path
+
+    try:
+        print(parse_path(path, url=url, source=source, charset=charset))
+    except ValueError as exc:
+        console.print(f"[red]{path}: {exc}[/]")
+        raise typer.Exit(1) from exc
 
 
 @topics_app.command("create")

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     dashboards_url: str = Field("http://127.0.0.1:5601", description="Kibana or OpenSearch Dashboards URL")
 
     # --- operations ----------------------------------------------------------------------------------
+    data_dir: Path = Field(Path(".state/services"), description="where services keep local state (faust data)")
+    parse_timeout_s: float = Field(30.0, gt=0, description="longest time to parse one document before giving up")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
     log_format: Literal["json", "console"] = Field("json", description="json lines (services) or console")
 

@@ -14,11 +14,11 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from newsflow import __version__
+from newsflow.common.outcomes import Rejected
 from newsflow.parse.decoding import UndecodableError, decode_body
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
 from newsflow.parse.html_article import EXTRACTOR_VERSIONS, extract_html
@@ -31,15 +31,11 @@ DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 _WORD = re.compile(r"\w+")
 
 
+__all__ = ["Rejected", "UnparseableError", "parse"]
+
+
 class UnparseableError(ValueError):
     """The raw document can never be parsed (poison): the message says why."""
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """An expected verdict: the document is not an article."""
-
-    reason: str
 
 
 def parse(raw: RawDocument, now: datetime, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> ParsedArticle | Rejected:

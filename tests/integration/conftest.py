@@ -4,10 +4,12 @@ with random names so that tests never collide with each other or with a develope
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -99,3 +101,44 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.delete_topics(report.created)
     finally:
         await admin.close()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The NEWSFLOW_* environment that reproduces these settings in a service process."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        secret = getattr(value, "get_secret_value", None)
+        env[f"NEWSFLOW_{name.upper()}"] = str(secret() if secret else value)
+    return env
+
+
+@pytest.fixture
+def service_factory(settings: Settings, tmp_path) -> Iterator[Callable[[str], subprocess.Popen]]:
+    """Start `newsflow serve STAGE` processes with this test's settings; each is killed after the test.
+    `start(stage)` returns once the worker reports ready (its log is in tmp_path)."""
+    processes: list[subprocess.Popen] = []
+
+    def start(stage: str, ready_timeout: float = 90) -> subprocess.Popen:
+        log_path = tmp_path / f"{stage}-{len(processes)}.log"
+        env = {**os.environ, **settings_env(settings), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
+               "NEWSFLOW_LOG_FORMAT": "console"}
+        with log_path.open("wb") as log_file:
+            proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "serve", stage], env=env,
+                                    stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
+        processes.append(proc)
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if "Worker]: Ready" in log_path.read_text(errors="replace"):
+                return proc
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        pytest.fail(f"{stage} service did not become ready:\n{log_path.read_text(errors='replace')[-3000:]}")
+
+    yield start
+    for proc in processes:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)

@@ -1,0 +1,95 @@
+"""The faust app every streaming service runs in, configured for at-least-once delivery.
+
+Agents process one message at a time per worker (concurrency 1: faust can commit past an in-flight message
+when an agent runs concurrently, faust-streaming issue 606), write their outputs, wait for the broker to
+acknowledge them, and only then ack the input: faust commits acked offsets only. Topics are created by
+`newsflow topics create` beforehand; faust declares none (a broker's auto-created topic would have the wrong
+partition count).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+
+from newsflow.common.outcomes import Output
+from newsflow.common.runner import Incoming, Routed
+from newsflow.common.settings import Settings
+from newsflow_schemas import DEAD_LETTERS, Stage, TopicSpec, encode, topic_name
+
+
+def make_app(stage: Stage, settings: Settings) -> faust.App:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        f"{settings.topic_prefix}newsflow-{stage}",
+        broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
+        broker_credentials=_credentials(settings),
+        broker_session_timeout=6.0,  # the embedded broker's group join waits half of it
+        broker_heartbeat_interval=1.5,
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        consumer_max_fetch_size=settings.max_message_bytes,
+        producer_acks=-1,
+        producer_compression_type=None if settings.compression == "none" else settings.compression,
+        producer_max_request_size=settings.max_message_bytes,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        stream_wait_empty=False,
+        web_enabled=False,
+        web_bind="127.0.0.1",
+        datadir=str(settings.data_dir / f"faust-{stage}"),
+    )
+
+
+def _credentials(settings: Settings) -> Any:
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl.create_default_context(cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    mechanism = settings.kafka_sasl_mechanism or "PLAIN"
+    if mechanism == "PLAIN":
+        return faust.SASLCredentials(username=settings.kafka_sasl_username, password=password,
+                                     ssl_context=context if protocol == "SASL_SSL" else None)
+    return faust.SASLCredentials(username=settings.kafka_sasl_username, password=password, mechanism=mechanism,
+                                 ssl_context=context if protocol == "SASL_SSL" else None)
+
+
+def raw_topic(app: faust.App, spec: TopicSpec, settings: Settings) -> faust.TopicT:
+    """A topic of bytes: the codec in newsflow_schemas, not faust, encodes and decodes events."""
+    return app.topic(topic_name(spec, settings.topic_prefix), key_type=bytes, value_type=bytes,
+                     key_serializer="raw", value_serializer="raw", partitions=spec.partitions)
+
+
+def incoming(event: Any) -> Incoming:
+    message = event.message
+    return Incoming(topic=message.topic, partition=message.partition, offset=message.offset, key=message.key,
+                    value=message.value, headers=list(message.headers or []),
+                    timestamp_ms=int(message.timestamp * 1000) if message.timestamp else None)
+
+
+class Deliverer:
+    """Writes a routed message's outputs or its dead letter and waits until the broker has them."""
+
+    def __init__(self, app: faust.App, stage: Stage, settings: Settings) -> None:
+        self._app, self._settings = app, settings
+        self._dlq = raw_topic(app, DEAD_LETTERS[stage], settings)
+        self._topics: dict[str, faust.TopicT] = {}
+
+    async def deliver(self, routed: Routed, original_key: bytes | None) -> None:
+        pending = [await self._send(output.topic, output.key.encode(), output) for output in routed.outputs]
+        if routed.dead_letter is not None:
+            value, headers = encode(routed.dead_letter)
+            pending.append(await self._dlq.send(key=original_key, value=value, headers=headers))
+        for future in pending:
+            await future  # the broker acknowledged it (acks=all); only now may the input be acked
+
+    async def _send(self, spec: TopicSpec, key: bytes, output: Output) -> Any:
+        topic = self._topics.get(spec.name) or self._topics.setdefault(spec.name, raw_topic(self._app, spec,
+                                                                                           self._settings))
+        value, headers = encode(output.event)
+        return await topic.send(key=key, value=value, headers=headers)
