@@ -42,8 +42,9 @@ def build_app(settings: Settings) -> faust.App:
         return [Output(ARTICLES_PARSED, result.article_id, result)]
 
     @app.agent(raw_topic(app, ARTICLES_RAW, settings), name="parse-raw-documents", concurrency=1)
-    async def parse_raw_documents(stream: faust.Stream) -> None:
-        async for event in stream.noack().events():
+    async def parse_raw_documents(stream: faust.StreamT) -> None:
+        # noack: the input is acked by hand, after its output is written (faust commits acked offsets only)
+        async for event in stream.noack().events():  # type: ignore[attr-defined]
             routed = await route(incoming(event), step, stage=Stage.PARSE, expect=RawDocument, policy=policy,
                                  max_bytes=settings.max_message_bytes)
             await deliverer.deliver(routed, event.message.key)
