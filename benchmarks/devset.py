@@ -5,12 +5,14 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-DEVSET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fundus-testdata"
+DEVSET = (Path(os.environ.get("NEWSFLOW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+          / "datasets" / "fundus-testdata")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,18 @@ _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
 _VISIBLE_TEXT = etree.XPath(
     "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+# multilingual, generic (no site names): copyright, ads, photo credits, "read more" promos, newsletters, timers
+_BOILERPLATE = re.compile(
+    r"©|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos|"
+    r"^\W*(advertisement|anzeige|werbung|publicidad|publicité|pubblicità|reklame|annons|mainos)\W*$|"
+    r"^\W*(photo|foto|bild|image|picture|credit|fotos?|imagen|immagine)\s*:|"
+    r"^\W*(more|read more|read also|also read|see also|related|lesen sie auch|mehr zum thema|auch interessant|"
+    r"lire aussi|à lire aussi|leer más|lea también|leia também|leggi anche|les også|läs också|læs også)\b\s*:?|"
+    r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
+    r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
+    re.IGNORECASE)
+MAX_BOILERPLATE_WORDS = 25
+_SENTENCE_END = re.compile(r"[.!?…:;»”\"')]$")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
 EXTRACTOR_VERSIONS = {"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__}
 
@@ -173,11 +185,28 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
     for element in document.body.iter(*_BLOCK_KINDS):
         if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("quote", "item"):
             continue  # counted with its container
+        if element.tag == "item" and _is_link_list(element.getparent()):
+            continue
         text = clean_space(" ".join(element.itertext()))
-        if not text or _normalised(text) in skip:
+        if not text or _normalised(text) in skip or _is_boilerplate(text):
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks
+
+
+def _is_boilerplate(text: str) -> bool:
+    """Site furniture that text extractors let through: short blocks of credits, promos and notices."""
+    return len(text.split()) <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(text))
+
+
+def _is_link_list(container: Any) -> bool:
+    """A list of headlines ("read also", related stories) rather than prose: most items are short and end
+    without a sentence mark. Bullet points of an article read as sentences and are kept."""
+    if container is None:
+        return False
+    items = [clean_space(" ".join(item.itertext())) for item in container.iterchildren("item")]
+    prose = sum(1 for item in items if _SENTENCE_END.search(item) and len(item.split()) >= 6)
+    return bool(items) and prose < len(items) / 2
 
 
 def _json_ld_body(meta: PageMeta, summary: str | None, sources: dict[str, FieldSource]) -> list[Paragraph]:
