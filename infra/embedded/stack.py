@@ -35,8 +35,9 @@ HOST = "127.0.0.1"  # never 0.0.0.0: the embedded stack is for this machine only
 OPENSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_OPENSEARCH_HEAP", "512m")
 
 
-def _port(name: str, default: int) -> int:
-    return int(os.environ.get(f"NEWSFLOW_STACK_{name}_PORT", default))
+def _port(name: str, default: int) -> tuple[int, str]:
+    variable = f"NEWSFLOW_STACK_{name}_PORT"
+    return int(os.environ.get(variable, default)), variable
 
 
 class StackError(RuntimeError):
@@ -47,6 +48,7 @@ class StackError(RuntimeError):
 class Server:
     name: str
     port: int
+    port_variable: str  # the environment variable that moves it
     cmdline_marker: str  # a string in /proc/PID/cmdline that proves the pid is still our server
     ready_timeout: float
     pid_file: Path = field(init=False)
@@ -80,7 +82,7 @@ class Server:
             return "reused"
         if _port_open(self.port):
             raise StackError(f"{self.name}: port {self.port} is taken by a process this stack did not start; "
-                             f"stop it or set NEWSFLOW_STACK_{self.name.upper()}_PORT")
+                             f"stop it or set {self.port_variable}")
         for folder in (self.pid_file.parent, self.log_file.parent):
             folder.mkdir(parents=True, exist_ok=True)
         log(f"starting {self.name} on {self.url} ...")
@@ -214,9 +216,9 @@ class Dashboards(Server):
 
 
 SERVERS: dict[str, Server] = {
-    "broker": Broker("broker", _port("KAFKA", 9092), "tansu", ready_timeout=30),
-    "opensearch": OpenSearch("opensearch", _port("OPENSEARCH", 9200), "org.opensearch.bootstrap", 180),
-    "dashboards": Dashboards("dashboards", _port("DASHBOARDS", 5601), "opensearch-dashboards", 180),
+    "broker": Broker("broker", *_port("KAFKA", 9092), "tansu", ready_timeout=30),
+    "opensearch": OpenSearch("opensearch", *_port("OPENSEARCH", 9200), "org.opensearch.bootstrap", 180),
+    "dashboards": Dashboards("dashboards", *_port("DASHBOARDS", 5601), "opensearch-dashboards", 180),
 }
 
 

@@ -83,19 +83,19 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
 
 
 def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
+    """The first headline among JSON-LD, OpenGraph, <h1>, Twitter and <title>: the order measured best on the
+    dev set (voting between them measured worse: SEO titles often agree with each other, not with the page)."""
     headline = meta.ld("headline")
-    candidates = [
-        ("json-ld", "headline", headline if isinstance(headline, str) else None),
-        ("opengraph", "og:title", meta.first("og:title")),
-        ("html", "h1", meta.h1[0] if meta.h1 else None),
-        ("meta", "twitter:title", meta.first("twitter:title")),
-        ("html", "title", _strip_site_name(meta.title_tag, meta)),
-    ]
+    candidates = (("json-ld", "headline", headline if isinstance(headline, str) else None),
+                  ("opengraph", "og:title", meta.first("og:title")),
+                  ("html", "h1", meta.h1[0] if meta.h1 else None),
+                  ("meta", "twitter:title", meta.first("twitter:title")),
+                  ("html", "title", meta.title_tag))
     for method, detail, value in candidates:
-        cleaned = clean_space(html.unescape(value or "").replace("\xad", ""))
+        cleaned = _strip_site_name(clean_space(html.unescape(value or "").replace("\xad", "")), meta)
         if cleaned:
             sources["title"] = FieldSource(method=method, detail=detail)
-            return _strip_site_name(cleaned, meta) or cleaned
+            return cleaned
     raise NotAnArticle("the page has no title or headline")
 
 
