@@ -41,7 +41,7 @@ def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON
     console.print(table)
 
 
-STAGES = ("parse",)  # the others arrive with their issues
+STAGES = ("parse", "index")  # fetch and enrich arrive with their issues
 
 
 @app.command()
@@ -52,14 +52,11 @@ def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(S
         raise typer.Exit(2)
     import importlib
 
-    import faust
-
     from newsflow.common.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings)
-    module = importlib.import_module(f"newsflow.{stage}.agent")
-    faust.Worker(module.build_app(settings), loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    importlib.import_module(f"newsflow.{stage}.agent").main(settings)
 
 
 @app.command("parse")

@@ -113,22 +113,30 @@ def _finish(stage: Stage, started: float, routed: Routed) -> Routed:
 
 def _dead(message: Incoming, stage: Stage, outcome: Outcome, error: Exception, attempts: int,
           first_failure: datetime | None, article_id: str | None, event: Event | None = None) -> Routed:
+    letter = dead_letter_for(message, stage, outcome, type(error).__name__, str(error) or type(error).__name__,
+                             attempts=attempts, first_failure=first_failure, article_id=article_id, event=event,
+                             error=error)
+    return Routed(outcome, dead_letter=letter, reason=letter.reason)
+
+
+def dead_letter_for(message: Incoming, stage: Stage, outcome: Outcome, error_type: str, reason: str, *,
+                    attempts: int = 1, first_failure: datetime | None = None, article_id: str | None = None,
+                    event: Event | None = None, error: Exception | None = None) -> DeadLetter:
+    """A DeadLetter for one message: why, where from, how often tried, and the original bytes to replay."""
     now = datetime.now(UTC)
-    reason = str(error) or type(error).__name__
     headers = header_dict(message.headers)
     schema = event.SCHEMA if event else getattr(error, "schema", None) or headers.get("schema")
     version = event.schema_version if event else getattr(error, "version", None) or headers.get("schema-version")
-    letter = DeadLetter(
-        stage=str(stage), outcome=str(outcome), error_type=type(error).__name__, reason=reason, attempts=attempts,
+    log.warning("dead-lettered", stage=stage, outcome=outcome, article_id=article_id, reason=reason,
+                topic=message.topic, partition=message.partition, offset=message.offset)
+    return DeadLetter(
+        stage=str(stage), outcome=str(outcome), error_type=error_type, reason=reason, attempts=attempts,
         first_failed_at=first_failure or now, last_failed_at=now,
         ingested_at=event.ingested_at if event else now, article_id=article_id,
         source=SourcePosition(topic=message.topic, partition=message.partition, offset=message.offset,
                               key_base64=_b64(message.key), timestamp_ms=message.timestamp_ms),
         original=original_message(message.value or b"", headers, schema, version),
     )
-    log.warning("dead-lettered", stage=stage, outcome=outcome, article_id=article_id, reason=reason,
-                topic=message.topic, partition=message.partition, offset=message.offset)
-    return Routed(outcome, dead_letter=letter, reason=reason)
 
 
 def _b64(data: bytes | None) -> str | None:

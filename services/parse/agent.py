@@ -51,3 +51,8 @@ def build_app(settings: Settings) -> faust.App:
             event.ack()
 
     return app
+
+
+def main(settings: Settings) -> None:
+    """Run the parse service in the foreground until SIGTERM or SIGINT (`newsflow serve parse`)."""
+    faust.Worker(build_app(settings), loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()

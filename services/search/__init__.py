@@ -12,16 +12,21 @@ from newsflow.search.base import (
     SearchEngineError,
     SearchHit,
     SearchHits,
+    SearchUnavailableError,
 )
+from newsflow.search.elasticsearch import ElasticsearchEngine
 from newsflow.search.opensearch import OpenSearchEngine
 
 __all__ = [
     "BulkItemResult",
+    "ElasticsearchEngine",
     "IndexedDoc",
+    "OpenSearchEngine",
     "SearchEngine",
     "SearchEngineError",
     "SearchHit",
     "SearchHits",
+    "SearchUnavailableError",
     "connect",
     "detect_engine",
 ]
@@ -40,8 +45,8 @@ async def detect_engine(settings: Settings) -> str:
         async with httpx.AsyncClient(auth=auth, headers=headers, verify=verify, timeout=10) as client:
             root = (await client.get(settings.search_url)).raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise SearchEngineError(f"cannot reach the search engine at {settings.search_url}: {exc}; "
-                                "is it running (make run), and is NEWSFLOW_SEARCH_URL right?") from exc
+        raise SearchUnavailableError(f"cannot reach the search engine at {settings.search_url}: {exc}; "
+                                     "is it running (make run), and is NEWSFLOW_SEARCH_URL right?") from exc
     return "opensearch" if root.get("version", {}).get("distribution") == "opensearch" else "elasticsearch"
 
 
@@ -50,5 +55,4 @@ async def connect(settings: Settings) -> SearchEngine:
     engine = settings.search_engine if settings.search_engine != "auto" else await detect_engine(settings)
     if engine == "opensearch":
         return OpenSearchEngine.from_settings(settings)
-    raise SearchEngineError("the Elasticsearch implementation arrives with the index issue; "
-                            "set NEWSFLOW_SEARCH_ENGINE=opensearch or point NEWSFLOW_SEARCH_URL at OpenSearch")
+    return ElasticsearchEngine.from_settings(settings)

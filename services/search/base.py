@@ -1,6 +1,7 @@
-"""The search engine port: the few operations the pipeline needs, engine-neutral.
+"""The search engine port: the operations the pipeline needs, engine-neutral.
 
-Each implementation (OpenSearch now; Elasticsearch with the index issue) keeps its dialect inside.
+Two implementations (OpenSearch on opensearch-py, Elasticsearch 8 on the `elasticsearch` client) share the REST
+logic in `rest.py` and differ only in their dialect: vector field type, kNN query shape, index settings.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ ItemOutcome = Literal["written", "stale", "failed"]
 
 
 class SearchEngineError(RuntimeError):
-    """The engine could not be reached or refused a request; the message names the operation."""
+    """The engine refused a request; the message names the operation and the engine's reason."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SearchUnavailableError(SearchEngineError):
+    """The engine cannot be reached or is overloaded (connection refused, timeout, 429, 5xx): try again later."""
 
 
 @dataclass(frozen=True)
@@ -54,16 +63,45 @@ class SearchHits:
 class SearchEngine(Protocol):
     name: str  # "opensearch" or "elasticsearch"
 
+    async def ensure_template(self, name: str, body: Mapping[str, Any]) -> None:
+        """Create or replace a composable index template."""
+
     async def ensure_index(self, index: str, body: Mapping[str, Any]) -> bool:
         """Create the index with settings and mappings unless it exists; True if created."""
 
+    async def index_exists(self, index: str) -> bool: ...
+
     async def delete_index(self, index: str) -> None: ...
+
+    async def aliases(self, alias: str) -> list[str]:
+        """The physical indices behind an alias (empty if the alias does not exist)."""
+
+    async def update_aliases(self, actions: Sequence[Mapping[str, Any]]) -> None:
+        """Apply alias actions atomically."""
+
+    async def reindex(self, source: str, dest: str) -> int:
+        """Copy documents, keeping their external versions (older never overwrite newer); returns the count."""
 
     async def bulk_index(self, index: str, docs: Sequence[IndexedDoc]) -> list[BulkItemResult]:
         """Write documents in one bulk request; one result per document, in order."""
 
+    async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Realtime get by id (no refresh needed): id -> source, for the ids that exist."""
+
     async def refresh(self, index: str) -> None: ...
 
+    async def count(self, index: str) -> int: ...
+
     async def search(self, index: str, body: Mapping[str, Any]) -> SearchHits: ...
+
+    async def knn_search(self, index: str, field: str, vector: Sequence[float], k: int,
+                         filters: Sequence[Mapping[str, Any]] = ()) -> SearchHits:
+        """Nearest neighbours by vector (approximate), optionally filtered."""
+
+    def vector_mapping(self, dims: int) -> dict[str, Any]:
+        """The mapping of a dense vector field of `dims` dimensions in this engine's dialect."""
+
+    def index_settings(self, vectors: bool) -> dict[str, Any]:
+        """Engine-specific index settings (e.g. OpenSearch's index.knn)."""
 
     async def close(self) -> None: ...

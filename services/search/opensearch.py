@@ -1,4 +1,4 @@
-"""OpenSearch implementation of the search port, on opensearch-py's async client."""
+"""OpenSearch implementation of the search port, on opensearch-py's async transport."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opensearchpy import AsyncOpenSearch
-from opensearchpy.exceptions import OpenSearchException, RequestError
+from opensearchpy.exceptions import ConnectionError as OsConnectionError
+from opensearchpy.exceptions import NotFoundError, TransportError
 
 from newsflow.common.settings import Settings
-from newsflow.search.base import BulkItemResult, IndexedDoc, ItemOutcome, SearchEngineError, SearchHit, SearchHits
+from newsflow.search.base import SearchEngineError, SearchUnavailableError
+from newsflow.search.rest import RestEngine
 
-_VERSION_CONFLICT = 409
 
-
-class OpenSearchEngine:
+class OpenSearchEngine(RestEngine):
     name = "opensearch"
 
     def __init__(self, client: AsyncOpenSearch) -> None:
@@ -28,62 +28,39 @@ class OpenSearchEngine:
         client = AsyncOpenSearch(
             hosts=[settings.search_url], http_auth=auth, verify_certs=settings.search_verify_certs,
             ca_certs=str(settings.search_ca_file) if settings.search_ca_file else None,
-            timeout=settings.search_timeout_s,
+            timeout=settings.search_timeout_s, max_retries=0,  # retries are the caller's, with backoff
         )
         return cls(client)
 
-    async def ensure_index(self, index: str, body: Mapping[str, Any]) -> bool:
+    async def send(self, method: str, path: str, body: Any = None,
+                   params: Mapping[str, Any] | None = None) -> Any:
+        headers = {"Content-Type": "application/x-ndjson"} if isinstance(body, str) else None
         try:
-            if await self._client.indices.exists(index=index):
-                return False
-            await self._client.indices.create(index=index, body=dict(body))
-            return True
-        except RequestError as exc:
-            if exc.error == "resource_already_exists_exception":  # created concurrently: same outcome
-                return False
-            raise SearchEngineError(f"creating index {index} failed: {exc.info}") from exc
-        except OpenSearchException as exc:
-            raise SearchEngineError(f"creating index {index} failed: {exc}") from exc
+            return await self._client.transport.perform_request(method, path, params=params, body=body,
+                                                                headers=headers)
+        except NotFoundError as exc:
+            if method == "HEAD" or path.startswith("/_alias/"):
+                return False if method == "HEAD" else {}
+            raise SearchEngineError(f"{method} {path}: not found: {exc.info}", 404) from exc
+        except OsConnectionError as exc:  # includes timeouts
+            raise SearchUnavailableError(f"{method} {path}: OpenSearch unreachable: {exc}") from exc
+        except TransportError as exc:
+            status = exc.status_code if isinstance(exc.status_code, int) else None
+            error = SearchUnavailableError if status in (429, 502, 503, 504) else SearchEngineError
+            raise error(f"{method} {path} failed ({status}): {exc.info}", status) from exc
 
-    async def delete_index(self, index: str) -> None:
-        await self._client.indices.delete(index=index, ignore_unavailable=True)
+    def vector_mapping(self, dims: int) -> dict[str, Any]:
+        return {"type": "knn_vector", "dimension": dims,
+                "method": {"name": "hnsw", "space_type": "cosinesimil", "engine": "nmslib"}}
 
-    async def bulk_index(self, index: str, docs: Sequence[IndexedDoc]) -> list[BulkItemResult]:
-        if not docs:
-            return []
-        body: list[Mapping[str, Any]] = []
-        for doc in docs:
-            action: dict[str, Any] = {"_index": index, "_id": doc.id}
-            if doc.version is not None:
-                action |= {"version": doc.version, "version_type": "external"}
-            body += [{"index": action}, doc.source]
-        try:
-            response = await self._client.bulk(body=body)
-        except OpenSearchException as exc:
-            raise SearchEngineError(f"bulk write of {len(docs)} documents to {index} failed: {exc}") from exc
-        return [_item_result(item["index"]) for item in response["items"]]
+    def index_settings(self, vectors: bool) -> dict[str, Any]:
+        return {"index.knn": True} if vectors else {}
 
-    async def refresh(self, index: str) -> None:
-        await self._client.indices.refresh(index=index)
-
-    async def search(self, index: str, body: Mapping[str, Any]) -> SearchHits:
-        response = await self._client.search(index=index, body=dict(body))
-        hits = [SearchHit(id=hit["_id"], score=hit.get("_score"), source=hit.get("_source", {}),
-                          highlight=hit.get("highlight", {}))
-                for hit in response["hits"]["hits"]]
-        total = response["hits"]["total"]
-        return SearchHits(total=total["value"] if isinstance(total, dict) else int(total), hits=hits,
-                          aggregations=response.get("aggregations", {}))
+    def knn_body(self, field: str, vector: Sequence[float], k: int,
+                 filters: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        # ask for more neighbours than needed: approximate kNN over updated documents can return fewer than k
+        knn = {"knn": {field: {"vector": list(vector), "k": max(4 * k, 50)}}}
+        return {"size": k, "query": {"bool": {"must": [knn], "filter": list(filters)}}}
 
     async def close(self) -> None:
         await self._client.close()
-
-
-def _item_result(item: Mapping[str, Any]) -> BulkItemResult:
-    status = int(item["status"])
-    if status < 300:
-        return BulkItemResult(id=item["_id"], status=status, outcome="written")
-    error = item.get("error") or {}
-    outcome: ItemOutcome = "stale" if status == _VERSION_CONFLICT else "failed"
-    return BulkItemResult(id=item["_id"], status=status, outcome=outcome,
-                          error_type=error.get("type"), reason=error.get("reason"))

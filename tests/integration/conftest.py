@@ -3,13 +3,14 @@ with random names so that tests never collide with each other or with a develope
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -103,6 +104,9 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.close()
 
 
+READY_MARKERS = {"parse": "Worker]: Ready", "index": "index service consuming"}
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The NEWSFLOW_* environment that reproduces these settings in a service process."""
     env = {}
@@ -115,26 +119,27 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture
-def service_factory(settings: Settings, tmp_path) -> Iterator[Callable[[str], subprocess.Popen]]:
+async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callable[..., Awaitable[subprocess.Popen]]]:
     """Start `newsflow serve STAGE` processes with this test's settings; each is killed after the test.
-    `start(stage)` returns once the worker reports ready (its log is in tmp_path)."""
+    `await start(stage)` returns once the worker reports ready (its log is in tmp_path); the event loop keeps
+    running meanwhile (a test's proxy or server may have to answer the service)."""
     processes: list[subprocess.Popen] = []
 
-    def start(stage: str, ready_timeout: float = 90) -> subprocess.Popen:
+    async def start(stage: str, ready_timeout: float = 90, **overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"{stage}-{len(processes)}.log"
         env = {**os.environ, **settings_env(settings), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
-               "NEWSFLOW_LOG_FORMAT": "console"}
+               "NEWSFLOW_LOG_FORMAT": "console", **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
         with log_path.open("wb") as log_file:
             proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "serve", stage], env=env,
                                     stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
         processes.append(proc)
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
-            if "Worker]: Ready" in log_path.read_text(errors="replace"):
+            if READY_MARKERS[stage] in log_path.read_text(errors="replace"):
                 return proc
             if proc.poll() is not None:
                 break
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         pytest.fail(f"{stage} service did not become ready:\n{log_path.read_text(errors='replace')[-3000:]}")
 
     yield start

@@ -22,7 +22,7 @@ async def test_parse_service_routes_every_kind_of_input(pipeline_topics, service
     inputs = [(doc.article_id.encode(), *encode(doc)) for doc in (seed, page, listing, pdf)]
     inputs.append((b"poison", b"this is not JSON", []))
 
-    service_factory("parse")
+    await service_factory("parse")
     await produce(settings, prefix + ARTICLES_RAW.name, inputs)
 
     parsed = [decode(r.value, r.headers) for r in await read(settings, prefix + ARTICLES_PARSED.name, 2)]
