@@ -39,7 +39,8 @@ def layout(engine: SearchEngine, settings: Settings) -> IndexLayout:
                       **engine.index_settings(vectors=True)}
     mappings = article_mappings(engine.vector_mapping(settings.embedding_dims))
     base = f"{settings.index_prefix}-articles"
-    return IndexLayout(template=base, pattern=f"{base}-v*", physical=f"{base}-v{mapping_hash(mappings, index_settings)}",
+    physical = f"{base}-v{mapping_hash(mappings, index_settings)}"
+    return IndexLayout(template=base, pattern=f"{base}-v*", physical=physical,
                        write_alias=f"{base}-write", read_alias=base,
                        body={"settings": index_settings, "mappings": mappings})
 

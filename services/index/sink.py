@@ -50,6 +50,9 @@ BATCH_DOCS = Histogram("newsflow_index_batch_documents", "documents per bulk req
 OUTAGE_RETRY = RetryPolicy(attempts=1, base_delay_s=0.5, max_delay_s=5.0)
 
 
+Dead = tuple[DeadLetter, ConsumerRecord]
+
+
 @dataclass
 class Pending:
     record: ConsumerRecord
@@ -93,8 +96,9 @@ class IndexSink:
         STAGE_SECONDS.labels(Stage.INDEX).observe(time.perf_counter() - started)
         await self._commit(records)
 
-    def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list[Pending], list[tuple[DeadLetter, ConsumerRecord]]]:
-        pending, dead = [], []
+    def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list[Pending], list[Dead]]:
+        pending: list[Pending] = []
+        dead: list[Dead] = []
         now = datetime.now(UTC)
         for record in records:
             try:
@@ -108,9 +112,9 @@ class IndexSink:
             pending.append(Pending(record, article, doc))
         return pending, dead
 
-    async def _write(self, chunk: list[Pending]) -> list[tuple[DeadLetter, ConsumerRecord]]:
+    async def _write(self, chunk: list[Pending]) -> list[Dead]:
         """Write until every document is written, stale or refused; never gives up on an unavailable engine."""
-        dead: list[tuple[DeadLetter, ConsumerRecord]] = []
+        dead: list[Dead] = []
         attempt, down_since = 0, None
         while chunk:
             BATCH_DOCS.observe(len(chunk))
