@@ -13,12 +13,17 @@ from rich.table import Table
 from newsflow import __version__
 from newsflow.common.kafka import ensure_topics
 from newsflow.common.settings import Settings
+from newsflow.index.commands import dashboards_app, index_app, search, similar
 from newsflow_schemas import ALL_TOPICS, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
+app.add_typer(index_app, name="index")
+app.add_typer(dashboards_app, name="dashboards")
+app.command("search")(search)
+app.command("similar")(similar)
 console = Console()
 
 

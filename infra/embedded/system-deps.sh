@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # System packages the embedded stack and the tests need: a JDK 17 (OpenSearch), npm (the server downloads),
-# docker-compose (the compose file's validity test). Installs what is missing when run as root on
-# Debian/Ubuntu; otherwise prints the one command to run.
+# docker-compose (the compose file's validity test), chromium (the Dashboards browser test).
+# Installs what is missing when run as root on Debian/Ubuntu; otherwise prints the one command to run.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/jvm/java-17-openjdk-*/bin/java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the Dashboards browser test
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 [ ${#missing[@]} -eq 0 ] && exit 0

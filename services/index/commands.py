@@ -1,0 +1,149 @@
+"""`newsflow index ...`, `newsflow dashboards import`, `newsflow search` and `newsflow similar`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from newsflow.common.settings import Settings
+from newsflow.index.dashboards import import_saved_objects
+from newsflow.index.query import SearchFilters, search_body
+from newsflow.index.setup import ensure_index_setup, layout, migrate
+from newsflow.search import SearchEngine, SearchEngineError, SearchHits, connect
+
+index_app = typer.Typer(help="The article index: template, aliases, migrations.", no_args_is_help=True)
+dashboards_app = typer.Typer(help="Saved objects for Kibana / OpenSearch Dashboards.", no_args_is_help=True)
+console = Console()
+T = TypeVar("T")
+
+
+def _with_engine(work: Callable[[SearchEngine, Settings], Awaitable[T]]) -> T:
+    """Run one engine operation; a failure prints what failed and what to do, without a traceback."""
+    settings = Settings()
+
+    async def run() -> T:
+        engine = await connect(settings)
+        try:
+            return await work(engine, settings)
+        finally:
+            await engine.close()
+
+    try:
+        return asyncio.run(run())
+    except SearchEngineError as exc:
+        console.print(f"[red]search engine at {settings.search_url}:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+@index_app.command("setup")
+def index_setup() -> None:
+    """Create the index template, the physical index and its aliases if missing (safe to repeat)."""
+    plan = _with_engine(ensure_index_setup)
+    console.print(f"index ready: write alias {plan.write_alias}, read alias {plan.read_alias} -> {plan.physical}")
+
+
+@index_app.command("migrate")
+def index_migrate(delete_old: bool = typer.Option(False, help="delete the old physical index afterwards")) -> None:
+    """Move to the current mapping without downtime: new index, reindex, alias swap, catch-up reindex."""
+
+    async def work(engine: SearchEngine, settings: Settings) -> tuple[list[str], str, int]:
+        old, new, copied = await migrate(engine, settings)
+        if delete_old:
+            for index in old:
+                if index != new:
+                    await engine.delete_index(index)
+        return old, new, copied
+
+    old, new, copied = _with_engine(work)
+    if old == [new]:
+        console.print(f"nothing to migrate: {new} already has the current mapping")
+    else:
+        console.print(f"migrated {copied} documents from {', '.join(old)} to {new}; aliases swapped"
+                      + ("" if delete_old else " (old index kept: --delete-old removes it)"))
+
+
+@dashboards_app.command("import")
+def dashboards_import() -> None:
+    """Import the index pattern, saved search, visualisations and dashboard (overwriting earlier ones)."""
+    settings = Settings()
+    try:
+        result = asyncio.run(import_saved_objects(settings))
+    except Exception as exc:  # the CLI's edge: say what failed and what to do
+        console.print(f"[red]import into {settings.dashboards_url} failed:[/] {exc!r}; is it running?")
+        raise typer.Exit(1) from exc
+    if not result.get("success"):
+        console.print(f"[red]import reported errors:[/] {json.dumps(result.get('errors'))[:2000]}")
+        raise typer.Exit(1)
+    console.print(f"imported {result.get('successCount')} saved objects into {settings.dashboards_url}")
+
+
+def search(
+    query: str = typer.Argument("", help="full-text query (empty: everything)"),
+    since: datetime | None = typer.Option(None, help="published at or after (ISO date or time)"),
+    until: datetime | None = typer.Option(None, help="published at or before"),
+    lang: list[str] = typer.Option([], help="language code, e.g. en (repeatable)"),
+    source: list[str] = typer.Option([], help="source name (repeatable)"),
+    entity: list[str] = typer.Option([], help="canonical entity name, e.g. 'Jens Stoltenberg' (repeatable)"),
+    section: list[str] = typer.Option([], help="section (repeatable)"),
+    size: int = typer.Option(10, min=1, max=100),
+    as_json: bool = typer.Option(False, "--json", help="print the raw hits and facets as JSON"),
+) -> None:
+    """Search indexed articles, with highlighted snippets and facet counts."""
+    filters = SearchFilters(since=since, until=until, languages=lang, sources=source, entities=entity,
+                            sections=section)
+
+    async def work(engine: SearchEngine, settings: Settings) -> SearchHits:
+        return await engine.search(layout(engine, settings).read_alias, search_body(query, filters, size))
+
+    _print_hits(_with_engine(work), as_json)
+
+
+def similar(
+    article_id: str = typer.Argument(..., help="the article id"),
+    size: int = typer.Option(5, min=1, max=50),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Articles closest in meaning to one article (by its embedding)."""
+
+    async def work(engine: SearchEngine, settings: Settings) -> SearchHits:
+        alias = layout(engine, settings).read_alias
+        found = await engine.get_many(alias, [article_id])
+        vector = (found.get(article_id, {}).get("embedding") or {}).get("vector")
+        if article_id not in found:
+            raise SearchEngineError(f"no article {article_id} in {alias}")
+        if not vector:
+            raise SearchEngineError(f"article {article_id} has no embedding (embeddings off, or its language "
+                                    "is not covered by the model)")
+        hits = await engine.knn_search(alias, "embedding.vector", vector, size + 1)
+        return SearchHits(total=hits.total, hits=[h for h in hits.hits if h.id != article_id][:size])
+
+    _print_hits(_with_engine(work), as_json)
+
+
+def _print_hits(found: SearchHits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"total": found.total, "hits": [hit.__dict__ for hit in found.hits],
+                          "facets": _facets(found.aggregations)}, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table("published", "source", "lang", "title / snippet", title=f"{found.total} articles")
+    for hit in found.hits:
+        source: dict[str, Any] = hit.source
+        snippets = [s for field, parts in hit.highlight.items() if field != "title" for s in parts][:2]
+        table.add_row(str((source.get("published") or {}).get("utc", ""))[:16],
+                      (source.get("source") or {}).get("name", ""), (source.get("language") or {}).get("code", ""),
+                      "\n".join([source.get("title", ""), *(f"  …{s}…" for s in snippets)]))
+    console.print(table)
+    for name, buckets in _facets(found.aggregations).items():
+        if buckets:
+            console.print(f"[bold]{name}[/]: " + ", ".join(f"{key} ({count})" for key, count in buckets))
+
+
+def _facets(aggregations: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    return {name: [(b["key"], b["doc_count"]) for b in agg.get("buckets", [])] for name, agg in aggregations.items()}

@@ -1,0 +1,93 @@
+"""`newsflow search` and `newsflow similar` against the real OpenSearch: filters, highlights, facets, kNN."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from newsflow.cli import app
+from newsflow.index.document import to_document
+from newsflow.index.setup import ensure_index_setup
+from newsflow.search import IndexedDoc, OpenSearchEngine
+from newsflow_schemas import Embedding, Entity, Language, Paragraph
+from tests.integration.conftest import settings_env
+from tests.integration.enriched import enriched
+
+
+def _vector(angle: float) -> list[float]:
+    """Unit vectors in a plane: the closer the angles, the more similar."""
+    return [math.cos(angle), math.sin(angle)] + [0.0] * 382
+
+
+def _article(n: int, title: str, body: str, angle: float, **changes):
+    return enriched(n, title=title, summary=None, body=[Paragraph(text=body)],
+                    embedding=Embedding(model="t", dim=384, vector=_vector(angle)), **changes)
+
+
+def _articles():
+    stoltenberg = Entity(name="Jens Stoltenberg", label="person", mentions=[], count=1, salience=1.0)
+    return [
+        _article(1, "NATO chief refutes Macron comment", "The alliance has no plans to send troops.", 0.0,
+                 entities=[stoltenberg]),
+        _article(2, "NATO allies discuss troops", "Ministers met in Brussels to discuss deployments.", 0.1,
+                 entities=[]),
+        _article(3, "Weather turns cold in Berlin", "Die Temperaturen sinken am Wochenende deutlich.", 1.5,
+                 entities=[], language=Language(code="de", confidence=0.9)),
+    ]
+
+
+@pytest.fixture
+def indexed(settings, monkeypatch):
+    async def setup():
+        engine = OpenSearchEngine.from_settings(settings)
+        plan = await ensure_index_setup(engine, settings)
+        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in _articles()]
+        assert all(r.outcome == "written" for r in await engine.bulk_index(plan.write_alias, docs))
+        await engine.refresh(plan.write_alias)
+        await engine.close()
+        return plan
+
+    async def teardown(plan):
+        engine = OpenSearchEngine.from_settings(settings)
+        await engine.delete_index(plan.physical)
+        await engine.close()
+
+    plan = asyncio.run(setup())
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    yield plan
+    asyncio.run(teardown(plan))
+
+
+def _cli(*args: str) -> dict:
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_search_highlights_matches_and_counts_facets(indexed):
+    found = _cli("search", "nato")
+    assert found["total"] == 2
+    assert {h["source"]["title"] for h in found["hits"]} == {"NATO chief refutes Macron comment",
+                                                            "NATO allies discuss troops"}
+    assert any("[NATO]" in part for h in found["hits"] for part in h["highlight"].get("title", []))
+    assert dict(map(tuple, found["facets"]["languages"])) == {"en": 2}
+    assert ["Jens Stoltenberg", 1] in found["facets"]["people"]
+
+
+def test_search_filters_by_entity_language_and_time(indexed):
+    assert _cli("search", "", "--entity", "Jens Stoltenberg")["total"] == 1
+    assert _cli("search", "", "--lang", "de")["total"] == 1
+    assert _cli("search", "", "--since", "2024-03-13")["total"] == 0  # the examples were published 2024-03-12
+    assert _cli("search", "", "--until", "2024-03-13")["total"] == 3
+
+
+def test_similar_ranks_by_embedding(indexed):
+    first = _articles()[0]
+    found = _cli("similar", first.article_id, "--size", "2")
+    assert [h["source"]["title"] for h in found["hits"]] == ["NATO allies discuss troops",
+                                                            "Weather turns cold in Berlin"]
