@@ -7,7 +7,7 @@ NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help run test test-unit test-integration bench bench-extract stop status up lint clean system-deps stack
+.PHONY: help run test test-unit test-integration bench bench-extract bench-index stop status up lint clean system-deps stack
 
 help:
 	@echo "make run    set up everything, start the embedded stack and the pipeline"
@@ -33,6 +33,8 @@ stack: system-deps $(INSTALLED)
 
 run: stack
 	@$(NEWSFLOW) topics create
+	@$(NEWSFLOW) index setup
+	@$(NEWSFLOW) dashboards import
 	@echo
 	@echo "Kafka (Tansu)           127.0.0.1:$${NEWSFLOW_STACK_KAFKA_PORT:-9092}"
 	@echo "OpenSearch              http://127.0.0.1:$${NEWSFLOW_STACK_OPENSEARCH_PORT:-9200}"
@@ -51,7 +53,12 @@ test-unit: $(INSTALLED)
 test-integration: system-deps $(INSTALLED)
 	$(PY) -m pytest tests/integration
 
-bench: bench-extract
+bench: bench-extract bench-index
+
+# index service throughput beside a plain helpers.async_bulk of the same documents (needs the stack)
+bench-index: stack
+	@mkdir -p bench-results
+	$(PY) -m benchmarks.bench_index --json bench-results/index.json
 
 # extraction quality and speed on the shared dev set, beside trafilatura alone
 bench-extract: $(INSTALLED)

@@ -69,23 +69,34 @@ class IndexSink:
         self.producer = AIOKafkaProducer(**producer_options(settings))
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Fetch and prepare the next batch while the previous one is being written (one write in flight at a
+        time, so batches are written and committed in order)."""
         await self.producer.start()
         await self.consumer.start()
         log.info("index service consuming", stage=Stage.INDEX, topic=self.topic)
+        writing: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
                 batch = await self.consumer.getmany(timeout_ms=self.settings.index_linger_ms,
                                                     max_records=self.settings.index_batch_docs)
                 records = [record for part in batch.values() for record in part]
-                if records:
-                    await self.handle(records)
+                prepared = self._decode(records) if records else None
+                if writing is not None and (prepared is not None or writing.done()):
+                    await writing
+                    writing = None
+                if prepared is not None:
+                    writing = asyncio.create_task(self.handle(records, *prepared))
+                    # let the write start (its request goes out) before preparing the next batch: getmany
+                    # returns buffered records without suspending, so nothing else would yield to it
+                    await asyncio.sleep(0)
+            if writing is not None:
+                await writing
         finally:
             await self.consumer.stop()
             await self.producer.stop()
 
-    async def handle(self, records: Sequence[ConsumerRecord]) -> None:
+    async def handle(self, records: Sequence[ConsumerRecord], pending: list[Pending], dead: list[Dead]) -> None:
         started = time.perf_counter()
-        pending, dead = self._decode(records)
         for chunk in _chunks(pending, self.settings.index_batch_bytes):
             dead += await self._write(chunk)
         for letter, record in dead:
@@ -147,11 +158,11 @@ class IndexSink:
         return dead
 
     async def _wait_for_engine(self, attempt: int, error: Exception) -> None:
-        """Pause consumption (the uncommitted position stays), keep the group membership alive, back off."""
+        """Pause consumption (the uncommitted position stays) and back off. The group membership survives: the
+        main loop keeps polling (paused partitions return nothing) and max_poll_interval is an hour."""
         if attempt == 1:
             log.warning("search engine unavailable; pausing consumption", stage=Stage.INDEX, error=str(error))
         self.consumer.pause(*self.consumer.assignment())
-        await self.consumer.getmany(timeout_ms=0)  # paused: returns nothing, keeps this member polling
         await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)))
 
     def _letter(self, record: ConsumerRecord, outcome: Outcome, error_type: str, reason: str,

@@ -52,12 +52,12 @@ async def committed_total(settings: Settings, group: str, topic: str, partitions
 
 
 async def wait_committed(settings: Settings, group: str, topic: str, partitions: int, want: int,
-                         deadline_s: float = 60) -> int:
+                         deadline_s: float = 60, poll_s: float = 0.5) -> int:
     deadline = time.monotonic() + deadline_s
     total = -1
     while time.monotonic() < deadline:
         total = await committed_total(settings, group, topic, partitions)
         if total >= want:
             return total
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(poll_s)
     return total

@@ -1,0 +1,75 @@
+"""A person's view: headless Chromium opens Dashboards Discover on the article index with a query and finds the
+hits; the saved dashboard renders. Screenshots are kept in test-artifacts/ for a look."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from newsflow.index.dashboards import import_saved_objects
+from newsflow.index.document import to_document
+from newsflow.index.setup import ensure_index_setup
+from newsflow.search import IndexedDoc
+from tests.conftest import REPO
+from tests.integration.enriched import enriched
+
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1400,900", "--virtual-time-budget=30000"]
+
+
+@pytest.fixture(scope="session")
+def dashboards_url(embedded_stack) -> str:
+    proc = subprocess.run([sys.executable, str(REPO / "infra/embedded/stack.py"), "start", "--json",
+                           "--only", "dashboards"], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        pytest.fail(f"OpenSearch Dashboards did not start:\n{proc.stderr[-3000:]}", pytrace=False)
+    return json.loads(proc.stdout.strip().splitlines()[-1])["dashboards_url"]
+
+
+def _chromium(url: str, tmp_path, *args: str) -> str:
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.fail("chromium is not installed (make test installs it: apt-get install chromium)", pytrace=False)
+    proc = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium'}", *args, url],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+async def test_discover_finds_the_indexed_articles(settings, search_engine, dashboards_url, tmp_path):
+    settings = settings.model_copy(update={"dashboards_url": dashboards_url})
+    plan = await ensure_index_setup(search_engine, settings)
+    articles = [enriched(n, title=f"NATO chief refutes Macron comment, part {n}") for n in range(3)]
+    articles.append(enriched(9, title="Harbour bridge reopens"))
+    try:
+        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in articles]
+        await search_engine.bulk_index(plan.write_alias, docs)
+        await search_engine.refresh(plan.write_alias)
+        imported = await import_saved_objects(settings)
+        assert imported["success"] and imported["successCount"] == 8
+
+        discover = (f"{dashboards_url}/app/discover#/?_g=(time:(from:now-10y,to:now))"
+                    f"&_a=(index:'{plan.read_alias}',query:(language:kuery,query:'title:NATO'))")
+        dom = _chromium(discover, tmp_path, "--dump-dom")
+        hits = re.search(r'data-test-subj="discoverQueryHits">(\d+)<', dom)
+        assert hits is not None, "Discover showed no hit count"
+        assert int(hits.group(1)) == 3
+        assert "refutes Macron comment, part 1" in dom and "Harbour bridge" not in dom
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        _chromium(discover, tmp_path, f"--screenshot={ARTIFACTS / 'discover.png'}")
+        dashboard = (f"{dashboards_url}/app/dashboards#/view/{settings.index_prefix}-dashboard"
+                     "?_g=(time:(from:now-10y,to:now))")
+        dom = _chromium(dashboard, tmp_path, "--dump-dom")
+        assert "Articles over time by source" in dom and "Top entities" in dom
+        _chromium(dashboard, tmp_path, "--window-size=1400,1100", f"--screenshot={ARTIFACTS / 'dashboard.png'}")
+        assert (ARTIFACTS / "discover.png").stat().st_size > 10_000
+    finally:
+        await search_engine.delete_index(plan.physical)
