@@ -32,9 +32,7 @@ stack: system-deps $(INSTALLED)
 	@$(STACK) start
 
 run: stack
-	@$(NEWSFLOW) topics create
-	@$(NEWSFLOW) index setup
-	@$(NEWSFLOW) dashboards import
+	@$(NEWSFLOW) init
 	@echo
 	@echo "Kafka (Tansu)           127.0.0.1:$${NEWSFLOW_STACK_KAFKA_PORT:-9092}"
 	@echo "OpenSearch              http://127.0.0.1:$${NEWSFLOW_STACK_OPENSEARCH_PORT:-9200}"

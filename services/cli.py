@@ -81,6 +81,18 @@ def parse_file(
         raise typer.Exit(1) from exc
 
 
+@app.command()
+def init(dashboards: bool = typer.Option(True, help="also import the saved objects into Kibana/Dashboards")) -> None:
+    """Everything a deployment needs before the services start: topics, index template and aliases, and the
+    saved objects for Kibana/Dashboards. Safe to repeat (the compose stack's one-shot init runs it)."""
+    from newsflow.index.commands import dashboards_import, index_setup
+
+    topics_create()
+    index_setup()
+    if dashboards:
+        dashboards_import()
+
+
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every topic of the pipeline that does not exist yet (safe to run again)."""
