@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ log = structlog.get_logger()
 STALE = Counter("newsflow_index_stale_total", "documents not written: the engine holds the same or a newer revision")
 BATCH_DOCS = Histogram("newsflow_index_batch_documents", "documents per bulk request",
                        buckets=(1, 10, 50, 100, 250, 500, 1000, 2000))
+MAX_IN_FLIGHT = 2  # bulk requests at once: the engine indexes one while the next is being prepared and sent
 OUTAGE_RETRY = RetryPolicy(attempts=1, base_delay_s=0.5, max_delay_s=5.0)
 
 
@@ -69,33 +71,40 @@ class IndexSink:
         self.producer = AIOKafkaProducer(**producer_options(settings))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Fetch and prepare the next batch while the previous one is being written (one write in flight at a
-        time, so batches are written and committed in order)."""
+        """Fetch and prepare batches while earlier ones are being written: up to MAX_IN_FLIGHT bulk requests
+        at once (external versions keep the newest revision whatever order they land in), committed strictly in
+        batch order, each only after its own and all earlier batches are written."""
         await self.producer.start()
         await self.consumer.start()
         log.info("index service consuming", stage=Stage.INDEX, topic=self.topic)
-        writing: asyncio.Task[None] | None = None
+        in_flight: deque[tuple[asyncio.Task[None], Sequence[ConsumerRecord]]] = deque()
         try:
             while not stop.is_set():
                 batch = await self.consumer.getmany(timeout_ms=self.settings.index_linger_ms,
                                                     max_records=self.settings.index_batch_docs)
                 records = [record for part in batch.values() for record in part]
-                prepared = self._decode(records) if records else None
-                if writing is not None and (prepared is not None or writing.done()):
-                    await writing
-                    writing = None
-                if prepared is not None:
-                    writing = asyncio.create_task(self.handle(records, *prepared))
+                while in_flight and (in_flight[0][0].done() or len(in_flight) >= MAX_IN_FLIGHT
+                                     or not records):
+                    await self._finish(*in_flight.popleft())
+                if records:
+                    in_flight.append((asyncio.create_task(self.handle(records, *self._decode(records))), records))
                     # let the write start (its request goes out) before preparing the next batch: getmany
                     # returns buffered records without suspending, so nothing else would yield to it
                     await asyncio.sleep(0)
-            if writing is not None:
-                await writing
+            while in_flight:
+                await self._finish(*in_flight.popleft())
         finally:
+            for task, _ in in_flight:
+                task.cancel()
             await self.consumer.stop()
             await self.producer.stop()
 
+    async def _finish(self, writing: asyncio.Task[None], records: Sequence[ConsumerRecord]) -> None:
+        await writing
+        await self._commit(records)
+
     async def handle(self, records: Sequence[ConsumerRecord], pending: list[Pending], dead: list[Dead]) -> None:
+        """Write one batch: its documents into the engine, its refusals into the dead-letter topic."""
         started = time.perf_counter()
         for chunk in _chunks(pending, self.settings.index_batch_bytes):
             dead += await self._write(chunk)
@@ -105,7 +114,6 @@ class IndexSink:
                                               key=record.key, headers=headers)
         MESSAGES.labels(Stage.INDEX, Outcome.OK).inc(len(records) - len(dead))
         STAGE_SECONDS.labels(Stage.INDEX).observe(time.perf_counter() - started)
-        await self._commit(records)
 
     def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list[Pending], list[Dead]]:
         pending: list[Pending] = []

@@ -7,7 +7,7 @@ the requests built and replay recorded responses.
 
 from __future__ import annotations
 
-import json
+import orjson
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,13 +73,13 @@ class RestEngine:
     async def bulk_index(self, index: str, docs: Sequence[IndexedDoc]) -> list[BulkItemResult]:
         if not docs:
             return []
-        lines: list[str] = []
+        lines: list[bytes] = []
         for doc in docs:
             action: dict[str, Any] = {"_index": index, "_id": doc.id}
             if doc.version is not None:
                 action |= {"version": doc.version, "version_type": "external"}
-            lines += [json.dumps({"index": action}), json.dumps(doc.source, ensure_ascii=False)]
-        response = await self.send("POST", "/_bulk", "\n".join(lines) + "\n")
+            lines += [orjson.dumps({"index": action}), orjson.dumps(doc.source)]  # orjson: 5-10x json's speed
+        response = await self.send("POST", "/_bulk", (b"\n".join(lines) + b"\n").decode())
         return [_item_result(item["index"]) for item in response["items"]]
 
     async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
