@@ -7,9 +7,10 @@ the requests built and replay recorded responses.
 
 from __future__ import annotations
 
-import orjson
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import orjson
 
 from newsflow.search.base import BulkItemResult, IndexedDoc, ItemOutcome, SearchEngineError, SearchHit, SearchHits
 
