@@ -13,6 +13,7 @@ from rich.table import Table
 from newsflow import __version__
 from newsflow.common.kafka import ensure_topics
 from newsflow.common.settings import Settings
+from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
 from newsflow_schemas import ALL_TOPICS, topic_name
 
@@ -22,6 +23,8 @@ topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=T
 app.add_typer(topics_app, name="topics")
 app.add_typer(index_app, name="index")
 app.add_typer(dashboards_app, name="dashboards")
+app.add_typer(feeds_app, name="feeds")
+app.command("submit")(submit)
 app.command("search")(search)
 app.command("similar")(similar)
 console = Console()
@@ -46,7 +49,7 @@ def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON
     console.print(table)
 
 
-STAGES = ("parse", "index")  # fetch and enrich arrive with their issues
+STAGES = ("fetch", "parse", "index")  # enrich arrives with its issue
 
 
 @app.command()

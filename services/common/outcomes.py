@@ -9,6 +9,7 @@ Every message ends in exactly one counted outcome:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,6 +36,14 @@ class Rejected:
     """An expected verdict: nothing to emit, for this reason."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Outputs plus what to remember once they are safely written (state that must not run ahead of them)."""
+
+    outputs: Sequence[Output]
+    on_delivered: Sequence[Callable[[], None]] = ()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import structlog
 
 from newsflow.common.metrics import HEADER_MISMATCHES, MESSAGES, RETRIES, STAGE_SECONDS
-from newsflow.common.outcomes import Outcome, Output, PoisonError, Rejected, TransientError
+from newsflow.common.outcomes import Emit, Outcome, Output, PoisonError, Rejected, TransientError
 from newsflow_schemas import (
     DeadLetter,
     DecodeError,
@@ -34,7 +34,7 @@ from newsflow_schemas import (
 )
 
 log = structlog.get_logger()
-Step = Callable[[Event], Awaitable[Sequence[Output] | Rejected]]
+Step = Callable[[Event], Awaitable[Sequence[Output] | Emit | Rejected]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Routed:
     outputs: list[Output] = field(default_factory=list)
     dead_letter: DeadLetter | None = None
     reason: str | None = None
+    on_delivered: Sequence[Callable[[], None]] = ()
 
 
 async def route(message: Incoming, step: Step, *, stage: Stage, expect: type[Event], policy: RetryPolicy,
@@ -101,6 +102,9 @@ async def route(message: Incoming, step: Step, *, stage: Stage, expect: type[Eve
         if isinstance(result, Rejected):
             log.info("rejected", stage=stage, article_id=article_id, reason=result.reason)
             return _finish(stage, started, Routed(Outcome.REJECTED, reason=result.reason))
+        if isinstance(result, Emit):
+            return _finish(stage, started, Routed(Outcome.OK, outputs=list(result.outputs),
+                                                  on_delivered=result.on_delivered))
         return _finish(stage, started, Routed(Outcome.OK, outputs=list(result)))
     raise AssertionError("unreachable: the loop returns on its last attempt")
 
