@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,13 +43,14 @@ def atom(base: str) -> str:
 @dataclass
 class FetchServer:
     port: int = 0
+    host: str = HOST  # the name in every URL served; 127.0.0.1 for a service that resolves for real
     hits: Counter = field(default_factory=Counter)
     rss_items: list[tuple[int, str]] = field(default_factory=lambda: [(1, "First"), (2, "Second")])
     runner: web.AppRunner | None = None
 
     @property
     def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
         app = web.Application()

@@ -89,11 +89,12 @@ def parse_sitemap(body: bytes, url: str) -> list[Listed]:
 
 
 def _feed_time(entry: dict, name: str) -> SourceTime | None:
-    parsed: time.struct_time | None = entry.get(f"{name}_parsed")
+    # plain dict access: FeedParserDict.get maps a missing 'updated' to 'published' (with a warning)
+    parsed: time.struct_time | None = dict.get(entry, f"{name}_parsed")
     if not parsed:
         return None
     return SourceTime(utc=datetime(*parsed[:6], tzinfo=UTC), tz_known=True, precision="datetime",
-                      original=entry.get(name))
+                      original=dict.get(entry, name))
 
 
 def _iso_time(value: str | None) -> SourceTime | None:

@@ -104,7 +104,7 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.close()
 
 
-READY_MARKERS = {"parse": "Worker]: Ready", "index": "index service consuming"}
+READY_MARKERS = {"parse": "Worker]: Ready", "index": "index service consuming", "fetch": "service consuming"}
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
