@@ -27,7 +27,7 @@ class Resolver(Protocol):
 class SystemResolver:
     async def resolve(self, host: str, port: int) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return list(dict.fromkeys(info[4][0] for info in infos))
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def parse_networks(cidrs: Sequence[str]) -> list[IpNetwork]:

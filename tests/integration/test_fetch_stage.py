@@ -121,7 +121,7 @@ async def test_conditional_get_answers_304_on_the_second_poll(server, stage):
 
 
 async def test_robots_txt_disallows_a_path(server, stage):
-    with pytest.raises(PoisonError, match="disallowed by robots.txt"):
+    with pytest.raises(PoisonError, match=r"disallowed by robots\.txt"):
         await stage(request(f"{server.base}/private/1", kind="page"))
     assert server.hits["/private/1"] == 0 and server.hits["/robots.txt"] == 1
 
