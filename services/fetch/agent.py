@@ -7,9 +7,10 @@ its own partition) plus the feed scheduler.
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
+from functools import partial
 
+from newsflow.common.lifecycle import run_until_signalled
 from newsflow.common.partitioned import PartitionedWorker
 from newsflow.common.runner import Incoming, RetryPolicy, Routed, route
 from newsflow.common.settings import Settings
@@ -61,11 +62,4 @@ async def run_fetch_service(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def main(settings: Settings) -> None:
-    async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await run_fetch_service(settings, stop)
-
-    asyncio.run(serve())
+    run_until_signalled(partial(run_fetch_service, settings))

@@ -1,8 +1,9 @@
-"""Feeds (RSS, Atom, JSON Feed via feedparser) and sitemaps (index, urlset, news) to the items they list. Pure."""
+"""Feeds (RSS and Atom via feedparser, JSON Feed) and sitemaps (index, urlset, news) to the items they list. Pure."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +45,36 @@ def is_sitemap(body: bytes) -> bool:
 
 def parse_listing(body: bytes, url: str) -> tuple[str | None, list[Listed]]:
     """(title, entries) of a feed or sitemap."""
-    return (None, parse_sitemap(body, url)) if is_sitemap(body) else parse_feed(body, url)
+    if is_sitemap(body):
+        return None, parse_sitemap(body, url)
+    if body.lstrip()[:1] == b"{":
+        return parse_json_feed(body, url)
+    return parse_feed(body, url)
+
+
+def parse_json_feed(body: bytes, url: str) -> tuple[str | None, list[Listed]]:
+    """JSON Feed 1.0/1.1 (jsonfeed.org), which feedparser 6 does not read."""
+    try:
+        feed = json.loads(body)
+    except ValueError as exc:
+        raise NotAFeedError(f"{url}: not a feed (invalid JSON: {exc})") from exc
+    if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
+        raise NotAFeedError(f"{url}: JSON, but not a JSON Feed")
+    title = feed.get("title")
+    listed = []
+    for entry in feed.get("items") or []:
+        link = entry.get("url") or entry.get("external_url")
+        if not isinstance(link, str) or not link:
+            continue
+        authors = entry.get("authors") or ([entry["author"]] if isinstance(entry.get("author"), dict) else [])
+        item = FeedItem(feed_url=url, feed_title=title, guid=str(entry.get("id") or link), title=entry.get("title"),
+                        link=urljoin(url, link), summary=entry.get("summary") or entry.get("content_text"),
+                        authors=[a["name"] for a in authors if isinstance(a, dict) and a.get("name")],
+                        tags=[t for t in entry.get("tags") or [] if isinstance(t, str)],
+                        published=_iso_time(entry.get("date_published")),
+                        updated=_iso_time(entry.get("date_modified")))
+        listed.append(Listed(urljoin(url, link), item))
+    return title, listed
 
 
 def parse_feed(body: bytes, url: str) -> tuple[str | None, list[Listed]]:

@@ -20,6 +20,7 @@ from newsflow.common.settings import Settings
 from newsflow.search import SearchEngine
 from newsflow.search.opensearch import OpenSearchEngine
 from tests.conftest import REPO
+from tests.fetch_server import FetchServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -147,3 +148,12 @@ async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callabl
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FetchServer]:
+    """The loopback HTTP server of the fetch tests (feeds, sitemaps, robots.txt, every failure case)."""
+    running = FetchServer()
+    await running.start()
+    yield running
+    await running.stop()

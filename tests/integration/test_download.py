@@ -8,17 +8,9 @@ import pytest
 
 from newsflow.fetch.download import Downloader, FetchError, FetchLimits, retry_after
 from newsflow.fetch.safety import parse_networks
-from tests.fetch_server import HOST, FetchServer, StaticResolver
+from tests.fetch_server import HOST, StaticResolver
 
 LOOPBACK = parse_networks(["127.0.0.0/8"])
-
-
-@pytest.fixture
-async def server():
-    running = FetchServer()
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture

@@ -18,15 +18,7 @@ from newsflow.fetch.safety import parse_networks
 from newsflow.fetch.stage import FeedPolicy, FetchStage
 from newsflow.fetch.state import FetchState
 from newsflow_schemas import FetchRequest, RawDocument, SourceInfo, article_id_for_url
-from tests.fetch_server import HOST, FetchServer, StaticResolver
-
-
-@pytest.fixture
-async def server():
-    running = FetchServer()
-    await running.start()
-    yield running
-    await running.stop()
+from tests.fetch_server import HOST, StaticResolver
 
 
 @pytest.fixture
