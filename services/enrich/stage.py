@@ -145,7 +145,7 @@ async def enrich(article: ParsedArticle, analysis: Analysis, bands: BandStore, n
     try:
         duplicates = await find_duplicates(article.article_id, analysis.text, analysis.language.code,
                                            article.content_sha256, bands)
-        provenance["duplicates"] = Provenance(method="minhash-lsh", model="128 permutations, 32x4 bands",
+        provenance["duplicates"] = Provenance(method="minhash-lsh", model="128 permutations, 42x3 bands, 3-word shingles",
                                               version=_version("datasketch"))
     except Exception as exc:  # the band store may be down: degrade, keep the article (retried on redelivery)
         log.exception("duplicate detection failed", article_id=article.article_id)
