@@ -7,7 +7,7 @@ NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help run test test-unit test-integration bench bench-extract bench-fetch bench-index stop status up lint clean system-deps stack
+.PHONY: help run test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index stop status up lint clean system-deps stack
 
 help:
 	@echo "make run    set up everything, start the embedded stack and the pipeline"
@@ -51,12 +51,18 @@ test-unit: $(INSTALLED)
 test-integration: system-deps $(INSTALLED)
 	$(PY) -m pytest tests/integration
 
-bench: bench-extract bench-fetch bench-index
+bench: bench-extract bench-fetch bench-enrich bench-index
 
 # fetch throughput against a loopback server, and politeness holding its rate (no stack needed)
 bench-fetch: $(INSTALLED)
 	@mkdir -p bench-results
 	$(PY) -m benchmarks.bench_fetch --json bench-results/fetch.json
+
+# enrichment cost per English article, per enricher and whole, beside the parse stage
+bench-enrich: $(INSTALLED)
+	@mkdir -p bench-results
+	$(PY) -m benchmarks.bench_enrich --json bench-results/enrich.json
+	$(PY) -m benchmarks.dedup_eval
 
 # index service throughput beside a plain helpers.async_bulk of the same documents (needs the stack)
 bench-index: stack

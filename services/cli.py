@@ -49,7 +49,7 @@ def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON
     console.print(table)
 
 
-STAGES = ("fetch", "parse", "index")  # enrich arrives with its issue
+STAGES = ("fetch", "parse", "enrich", "index")
 
 
 @app.command()

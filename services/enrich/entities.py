@@ -80,7 +80,7 @@ def normalise(spans: list[Span], text_length: int) -> list[Entity]:
 
 def _persons(groups: dict[str, _Group]) -> dict[str, str]:
     """Surname -> full name, for multi-word names tagged person most of the time."""
-    surnames = {}
+    surnames: dict[str, str] = {}
     for name, group in groups.items():
         labels = Counter(span.label for span in group.spans)
         if " " in name and labels.most_common(1)[0][0] == "person":

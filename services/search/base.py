@@ -85,6 +85,10 @@ class SearchEngine(Protocol):
     async def bulk_index(self, index: str, docs: Sequence[IndexedDoc]) -> list[BulkItemResult]:
         """Write documents in one bulk request; one result per document, in order."""
 
+    async def bulk_upsert(self, index: str, updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]
+                          ) -> list[BulkItemResult]:
+        """Scripted updates, creating missing documents: (id, painless script, document if missing)."""
+
     async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Realtime get by id (no refresh needed): id -> source, for the ids that exist."""
 

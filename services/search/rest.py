@@ -83,6 +83,18 @@ class RestEngine:
         response = await self.send("POST", "/_bulk", (b"\n".join(lines) + b"\n").decode())
         return [_item_result(item["index"]) for item in response["items"]]
 
+    async def bulk_upsert(self, index: str, updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]
+                          ) -> list[BulkItemResult]:
+        """Scripted updates, creating missing documents: (id, painless script, document if missing)."""
+        if not updates:
+            return []
+        lines: list[bytes] = []
+        for doc_id, script, upsert in updates:
+            lines += [orjson.dumps({"update": {"_index": index, "_id": doc_id, "retry_on_conflict": 5}}),
+                      orjson.dumps({"script": script, "upsert": upsert})]
+        response = await self.send("POST", "/_bulk", (b"\n".join(lines) + b"\n").decode())
+        return [_item_result(item["update"]) for item in response["items"]]
+
     async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}

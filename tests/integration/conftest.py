@@ -105,7 +105,8 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.close()
 
 
-READY_MARKERS = {"parse": "Worker]: Ready", "index": "index service consuming", "fetch": "service consuming"}
+READY_MARKERS = {"parse": "Worker]: Ready", "enrich": "Worker]: Ready", "index": "index service consuming",
+                 "fetch": "service consuming"}
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

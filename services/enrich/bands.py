@@ -1,0 +1,53 @@
+"""The near-duplicate band index in the search engine, read by id (realtime get needs no refresh), so every
+enrich worker sees a signature the moment another worker stored it: syndicated copies arrive together.
+
+    <prefix>-minhash-bands        one document per band key: the articles stored under it (bounded)
+    <prefix>-minhash-signatures   one document per article: its cluster and MinHash values (stored, not indexed)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from newsflow.enrich.duplicates import Known
+from newsflow.search import IndexedDoc, SearchEngine, SearchEngineError
+
+MAX_MEMBERS = 64  # per band key: enough to find a cluster, bounded against very common boilerplate
+_APPEND = {"source": "if (!ctx._source.members.contains(params.id)) { ctx._source.members.add(params.id); "
+                     "if (ctx._source.members.size() > params.max) { ctx._source.members.remove(0); } } "
+                     "else { ctx.op = 'none'; }", "lang": "painless"}
+_STORED = {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+           "mappings": {"dynamic": "strict", "properties": {
+               "members": {"type": "keyword", "index": False}, "cluster_id": {"type": "keyword", "index": False},
+               "hashvalues": {"type": "long", "index": False}}}}
+
+
+class SearchBandStore:
+    def __init__(self, engine: SearchEngine, index_prefix: str) -> None:
+        self.engine = engine
+        self.bands, self.signatures = f"{index_prefix}-minhash-bands", f"{index_prefix}-minhash-signatures"
+
+    async def setup(self) -> None:
+        for index in (self.bands, self.signatures):
+            await self.engine.ensure_index(index, _STORED)
+
+    async def candidates(self, band_keys: Sequence[str]) -> list[Known]:
+        bands = await self.engine.get_many(self.bands, list(band_keys))
+        ids = list(dict.fromkeys(member for band in bands.values() for member in band.get("members", [])))
+        stored = await self.engine.get_many(self.signatures, ids)
+        return [Known(article_id, doc["cluster_id"], np.array(doc["hashvalues"], dtype=np.uint64))
+                for article_id, doc in stored.items()]
+
+    async def add(self, article_id: str, cluster_id: str, band_keys: Sequence[str], signature: np.ndarray) -> None:
+        # the signature first: a band pointing at a missing signature would be skipped, never misread
+        written = await self.engine.bulk_index(self.signatures, [IndexedDoc(article_id, {
+            "cluster_id": cluster_id, "hashvalues": [int(v) for v in signature]})])
+        results = written + await self.engine.bulk_upsert(self.bands, [
+            (key, {**_APPEND, "params": {"id": article_id, "max": MAX_MEMBERS}}, {"members": [article_id]})
+            for key in band_keys])
+        failed = [r for r in results if r.outcome == "failed"]
+        if failed:
+            raise SearchEngineError(f"storing the duplicate signature of {article_id} failed: {failed[0].reason}",
+                                    failed[0].status)

@@ -1,0 +1,26 @@
+"""The near-duplicate band index in the real OpenSearch: another worker's signature is visible at once."""
+
+from __future__ import annotations
+
+from newsflow.enrich.bands import SearchBandStore
+from newsflow.enrich.duplicates import find_duplicates
+
+
+async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_engine, settings):
+    first_worker = SearchBandStore(search_engine, settings.index_prefix)
+    second_worker = SearchBandStore(search_engine, settings.index_prefix)
+    await first_worker.setup()
+    text = " ".join(f"syndicated{n} story{n % 7}" for n in range(200))
+    try:
+        original = await find_duplicates("original", text, "en", "x", first_worker)
+        copy = await find_duplicates("copy", text + " Subscribe to our newsletter.", "en", "y", second_worker)
+        unrelated = await find_duplicates("other", " ".join(f"other{n}" for n in range(300)), "en", "z",
+                                          second_worker)
+        again = await find_duplicates("copy", text, "en", "y", second_worker)  # redelivery: same verdict
+    finally:
+        await search_engine.delete_index(first_worker.bands)
+        await search_engine.delete_index(first_worker.signatures)
+    assert original.duplicate_of is None and original.cluster_id == "original"
+    assert copy.duplicate_of == "original" and copy.cluster_id == "original" and copy.similarity > 0.9
+    assert unrelated.duplicate_of is None
+    assert again.cluster_id == "original"
