@@ -104,7 +104,7 @@ def analyse(article: ParsedArticle, tools: Tools) -> Analysis:
     analysis.results["quotes"] = analysis.attempt(
         "quotes", Provenance(method="newsflow-quote-rules", version="1"), lambda: find_quotes(text, entities), [])
     analysis.results["keyphrases"] = analysis.attempt(
-        "keyphrases", Provenance(method="yake", version=_version("yake")),
+        "keyphrases", Provenance(method="yake", model="yake-rust", version=_version("yake-rust")),
         lambda: keyphrases(text, language.code), [])
     analysis.results["money"] = analysis.attempt(
         "amounts", Provenance(method="newsflow-amount-rules", version="1"), lambda: find_money(text), [])
