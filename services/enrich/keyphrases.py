@@ -12,7 +12,8 @@ from newsflow_schemas import Keyphrase
 
 TOP = 10
 #: languages yake-rust was checked to handle (it aborts, uncatchably, on others such as cs, is, ko, vi)
-LANGUAGES = frozenset(["ar", "da", "de", "el", "en", "es", "fi", "fr", "hu", "it", "ja", "nl", "no", "pl", "pt", "ro", "ru", "sv", "tr", "uk", "zh"])
+LANGUAGES = frozenset({"ar", "da", "de", "el", "en", "es", "fi", "fr", "hu", "it", "ja", "nl", "no", "pl", "pt",
+                       "ro", "ru", "sv", "tr", "uk", "zh"})
 
 
 @functools.cache
