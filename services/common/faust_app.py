@@ -15,9 +15,9 @@ from typing import Any
 import faust
 
 from newsflow.common.outcomes import Output
-from newsflow.common.runner import Incoming, Routed
+from newsflow.common.runner import Incoming, RetryPolicy, Routed, Step, route
 from newsflow.common.settings import Settings
-from newsflow_schemas import DEAD_LETTERS, Stage, TopicSpec, encode, topic_name
+from newsflow_schemas import DEAD_LETTERS, Event, Stage, TopicSpec, encode, topic_name
 
 
 def make_app(stage: Stage, settings: Settings) -> faust.App:
@@ -93,3 +93,26 @@ class Deliverer:
                                                                                            self._settings))
         value, headers = encode(output.event)
         return await topic.send(key=key, value=value, headers=headers)
+
+
+def add_stage_agent(app: faust.App, stage: Stage, source: TopicSpec, expect: type[Event], step: Step,
+                    settings: Settings, policy: RetryPolicy | None = None) -> None:
+    """The thin agent every faust stage runs: decode, call the stage's step, write the outputs (or the dead
+    letter), wait for the broker's acknowledgement, and only then ack the input (faust commits acked offsets
+    only). One message at a time per worker: see the module docstring."""
+    deliverer = Deliverer(app, stage, settings)
+    retry = policy or RetryPolicy()
+
+    async def agent(stream: faust.StreamT) -> None:
+        async for event in stream.noack().events():  # type: ignore[attr-defined]
+            routed = await route(incoming(event), step, stage=stage, expect=expect, policy=retry,
+                                 max_bytes=settings.max_message_bytes)
+            await deliverer.deliver(routed, event.message.key)
+            event.ack()
+
+    app.agent(raw_topic(app, source, settings), name=f"{stage}-{source.name}", concurrency=1)(agent)
+
+
+def run_worker(app: faust.App, settings: Settings) -> None:
+    """Run a faust app in the foreground until SIGTERM or SIGINT."""
+    faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()

@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 
 import faust
 
-from newsflow.common.faust_app import Deliverer, incoming, make_app, raw_topic
+from newsflow.common.faust_app import add_stage_agent, make_app, run_worker
 from newsflow.common.outcomes import Output
-from newsflow.common.runner import RetryPolicy, route
 from newsflow.common.settings import Settings
 from newsflow.enrich.bands import SearchBandStore
 from newsflow.enrich.stage import Tools, analyse, enrich
@@ -24,12 +23,10 @@ from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedAr
 
 def build_app(settings: Settings) -> faust.App:
     app = make_app(Stage.ENRICH, settings)
-    deliverer = Deliverer(app, Stage.ENRICH, settings)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
     tools = Tools.load()
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
     lock = asyncio.Lock()
-    policy = RetryPolicy()
 
     async def band_store() -> SearchBandStore:
         async with lock:
@@ -45,18 +42,10 @@ def build_app(settings: Settings) -> faust.App:
         enriched = await enrich(parsed, analysis, await band_store(), datetime.now(UTC))
         return [Output(ARTICLES_ENRICHED, enriched.article_id, enriched)]
 
-    @app.agent(raw_topic(app, ARTICLES_PARSED, settings), name="enrich-parsed-articles", concurrency=1)
-    async def enrich_parsed_articles(stream: faust.StreamT) -> None:
-        # noack: the input is acked by hand, after its output is written (faust commits acked offsets only)
-        async for event in stream.noack().events():  # type: ignore[attr-defined]
-            routed = await route(incoming(event), step, stage=Stage.ENRICH, expect=ParsedArticle, policy=policy,
-                                 max_bytes=settings.max_message_bytes)
-            await deliverer.deliver(routed, event.message.key)
-            event.ack()
-
+    add_stage_agent(app, Stage.ENRICH, ARTICLES_PARSED, ParsedArticle, step, settings)
     return app
 
 
 def main(settings: Settings) -> None:
-    """Run the enrich service in the foreground until SIGTERM or SIGINT."""
-    faust.Worker(build_app(settings), loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    """Run the enrich service in the foreground until SIGTERM or SIGINT (`newsflow serve enrich`)."""
+    run_worker(build_app(settings), settings)

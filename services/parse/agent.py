@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 
 import faust
 
-from newsflow.common.faust_app import Deliverer, incoming, make_app, raw_topic
+from newsflow.common.faust_app import add_stage_agent, make_app, run_worker
 from newsflow.common.outcomes import Output, PoisonError, Rejected
-from newsflow.common.runner import RetryPolicy, route
 from newsflow.common.settings import Settings
 from newsflow.parse.stage import UnparseableError, parse
 from newsflow_schemas import ARTICLES_PARSED, ARTICLES_RAW, Event, RawDocument, Stage
@@ -23,9 +22,7 @@ from newsflow_schemas import ARTICLES_PARSED, ARTICLES_RAW, Event, RawDocument, 
 
 def build_app(settings: Settings) -> faust.App:
     app = make_app(Stage.PARSE, settings)
-    deliverer = Deliverer(app, Stage.PARSE, settings)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
-    policy = RetryPolicy()
 
     async def step(raw: Event) -> list[Output] | Rejected:
         assert isinstance(raw, RawDocument)
@@ -41,18 +38,10 @@ def build_app(settings: Settings) -> faust.App:
             return result
         return [Output(ARTICLES_PARSED, result.article_id, result)]
 
-    @app.agent(raw_topic(app, ARTICLES_RAW, settings), name="parse-raw-documents", concurrency=1)
-    async def parse_raw_documents(stream: faust.StreamT) -> None:
-        # noack: the input is acked by hand, after its output is written (faust commits acked offsets only)
-        async for event in stream.noack().events():  # type: ignore[attr-defined]
-            routed = await route(incoming(event), step, stage=Stage.PARSE, expect=RawDocument, policy=policy,
-                                 max_bytes=settings.max_message_bytes)
-            await deliverer.deliver(routed, event.message.key)
-            event.ack()
-
+    add_stage_agent(app, Stage.PARSE, ARTICLES_RAW, RawDocument, step, settings)
     return app
 
 
 def main(settings: Settings) -> None:
     """Run the parse service in the foreground until SIGTERM or SIGINT (`newsflow serve parse`)."""
-    faust.Worker(build_app(settings), loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    run_worker(build_app(settings), settings)
