@@ -20,7 +20,6 @@ async def downloader():
                                "v6.test": ["::1"], "mapped.test": ["::ffff:169.254.169.254"]})
     limits = FetchLimits(read_timeout_s=2, total_timeout_s=4, max_bytes=5 * 1024 * 1024, max_redirects=3)
     client = Downloader(limits, resolver, LOOPBACK)
-    client.resolver_table = resolver  # type: ignore[attr-defined]
     yield client
     await client.close()
 
