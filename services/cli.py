@@ -15,6 +15,7 @@ from newsflow.common.kafka import ensure_topics
 from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
+from newsflow.tools.commands import dlq_app, push
 from newsflow_schemas import ALL_TOPICS, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
@@ -24,6 +25,8 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(index_app, name="index")
 app.add_typer(dashboards_app, name="dashboards")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(dlq_app, name="dlq")
+app.command("push")(push)
 app.command("submit")(submit)
 app.command("search")(search)
 app.command("similar")(similar)

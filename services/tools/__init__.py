@@ -1,0 +1,1 @@
+"""Operator tools behind the CLI: pushing documents in, inspecting and replaying dead letters."""

@@ -1,0 +1,109 @@
+"""`newsflow push` and `newsflow dlq list|show|replay`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import typer
+from aiokafka import AIOKafkaProducer
+from rich.console import Console
+from rich.table import Table
+
+from newsflow.common.kafka import producer_options
+from newsflow.common.settings import Settings
+from newsflow.tools.dlq import Letter, ReplayRefused, read_letters, replay
+from newsflow.tools.push import PushRefused, documents_from
+from newsflow_schemas import ARTICLES_RAW, RawDocument, Stage, encode, topic_name
+
+dlq_app = typer.Typer(help="Dead letters: what each stage could not process, and why.", no_args_is_help=True)
+console = Console()
+STAGE_OPTION = typer.Option(..., "--stage", help="fetch, parse, enrich or index")
+
+
+async def send_raw(settings: Settings, documents: list[RawDocument]) -> None:
+    producer = AIOKafkaProducer(**producer_options(settings))
+    await producer.start()
+    try:
+        for document in documents:
+            value, headers = encode(document)
+            await producer.send_and_wait(topic_name(ARTICLES_RAW, settings.topic_prefix), value,
+                                         key=document.article_id.encode(), headers=headers)
+    finally:
+        await producer.stop()
+
+
+def push(
+    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="HTML, plain text or .jsonl files"),
+    source: str = typer.Option("push", help="source name (part of the id of documents without a URL)"),
+    url: str | None = typer.Option(None, help="the URL of the (single) document, if it has one"),
+) -> None:
+    """Push documents a feed already has into the pipeline, as raw documents."""
+    if url and len(files) > 1:
+        console.print("[red]--url names one document: push one file with it[/]")
+        raise typer.Exit(2)
+    try:
+        documents = [doc for path in files for doc in documents_from(path, source=source, url=url)]
+    except PushRefused as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(1) from exc
+    settings = Settings()
+    asyncio.run(send_raw(settings, documents))
+    for document in documents:
+        console.print(f"pushed {document.article_id[:12]}… ({document.content_type}, {document.body_bytes} bytes)")
+
+
+@dlq_app.command("list")
+def dlq_list(stage: Stage = STAGE_OPTION) -> None:
+    """The dead letters of a stage: where, when, why."""
+    letters = asyncio.run(read_letters(Settings(), stage))
+    table = Table("partition:offset", "last failure", "outcome", "error", "reason", title=f"{len(letters)} dead "
+                  f"letter(s) of the {stage} stage")
+    for item in letters:
+        table.add_row(f"{item.partition}:{item.offset}", item.letter.last_failed_at.isoformat(timespec="seconds"),
+                      item.letter.outcome, item.letter.error_type, item.letter.reason[:120])
+    console.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(stage: Stage = STAGE_OPTION, position: str = typer.Argument(..., help="PARTITION:OFFSET")) -> None:
+    """One dead letter in full, with its original message decoded where it is text."""
+    item = _find(asyncio.run(read_letters(Settings(), stage)), position)
+    shown = item.letter.model_dump(mode="json", by_alias=True)
+    original = item.letter.original.value()
+    try:
+        shown["original"]["value"] = json.loads(original)
+    except ValueError:
+        shown["original"]["value"] = original.decode("utf-8", "replace")[:2000]
+    print(json.dumps(shown, indent=2, ensure_ascii=False))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    stage: Stage = STAGE_OPTION,
+    positions: list[str] = typer.Argument(None, help="PARTITION:OFFSET of the letters to replay"),
+    all_letters: bool = typer.Option(False, "--all", help="replay every dead letter of the stage"),
+) -> None:
+    """Re-inject the original bytes into the stage's input, after a fix. Safe to repeat."""
+    settings = Settings()
+    letters = asyncio.run(read_letters(settings, stage))
+    chosen = letters if all_letters else [_find(letters, position) for position in positions or []]
+    if not chosen:
+        console.print("name letters as PARTITION:OFFSET, or pass --all")
+        raise typer.Exit(2)
+    try:
+        count = asyncio.run(replay(settings, stage, chosen))
+    except ReplayRefused as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"replayed {count} dead letter(s) into the {stage} stage's input")
+
+
+def _find(letters: list[Letter], position: str) -> Letter:
+    partition, _, offset = position.partition(":")
+    for item in letters:
+        if (str(item.partition), str(item.offset)) == (partition, offset):
+            return item
+    console.print(f"[red]no dead letter at {position}[/]")
+    raise typer.Exit(1)
