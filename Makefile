@@ -7,7 +7,7 @@ NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help run test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index stop status up lint clean system-deps stack
+.PHONY: help run logs test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index stop status up lint clean system-deps stack
 
 help:
 	@echo "make run    set up everything, start the embedded stack and the pipeline"
@@ -33,6 +33,8 @@ stack: system-deps $(INSTALLED)
 
 run: stack
 	@$(NEWSFLOW) init
+	@$(PY) infra/embedded/pipeline.py start
+	@$(PY) infra/embedded/pipeline.py demo
 	@echo
 	@echo "Kafka (Tansu)           127.0.0.1:$${NEWSFLOW_STACK_KAFKA_PORT:-9092}"
 	@echo "OpenSearch              http://127.0.0.1:$${NEWSFLOW_STACK_OPENSEARCH_PORT:-9200}"
@@ -75,10 +77,15 @@ bench-extract: $(INSTALLED)
 	$(PY) -m benchmarks.bench_extract --json bench-results/extract.json
 
 stop:
-	@if [ -x $(PY) ]; then $(STACK) stop; else $(PYTHON) infra/embedded/stack.py stop; fi
+	@if [ -x $(PY) ]; then $(PY) infra/embedded/pipeline.py stop; $(STACK) stop; \
+	 else $(PYTHON) infra/embedded/stack.py stop; fi
+
+logs:
+	@tail -n 20 -F .state/logs/fetch.log .state/logs/parse.log .state/logs/enrich.log .state/logs/index.log
 
 status: $(INSTALLED)
 	@$(STACK) status
+	@$(PY) infra/embedded/pipeline.py status
 
 up:
 	docker compose up -d --build
