@@ -64,9 +64,16 @@ def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(S
     import importlib
 
     from newsflow.common.logs import configure_logging
+    from newsflow.common.ops import ops_port, start_ops_server
 
     settings = Settings()
     configure_logging(settings)
+    try:
+        start_ops_server(stage, settings)
+    except OSError as exc:
+        console.print(f"[red]{stage}: cannot serve health and metrics on 127.0.0.1:{ops_port(stage, settings)} "
+                      f"({exc.strerror})[/]; set NEWSFLOW_OPS_PORT (or stop what uses it)")
+        raise typer.Exit(1) from exc
     importlib.import_module(f"newsflow.{stage}.agent").main(settings)
 
 
@@ -85,6 +92,36 @@ def parse_file(
     except ValueError as exc:
         console.print(f"[red]{path}: {exc}[/]")
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def status() -> None:
+    """Each service's health and message counts (from its metrics endpoint on 127.0.0.1)."""
+    import httpx
+
+    from newsflow.common.ops import OPS_PORT_OFFSET, ops_port
+
+    settings = Settings()
+    table = Table("service", "health", "ok", "rejected", "poison", "transient", "endpoint")
+    for stage in OPS_PORT_OFFSET:
+        url = f"http://127.0.0.1:{ops_port(stage, settings)}"
+        try:
+            ready = httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
+            metrics = httpx.get(f"{url}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            table.add_row(stage, "[red]down[/]", "", "", "", "", url)
+            continue
+        counts = {outcome: _metric(metrics, stage, outcome) for outcome in ("ok", "rejected", "poison", "transient")}
+        table.add_row(stage, "ready" if ready else "starting", *counts.values(), url)
+    console.print(table)
+
+
+def _metric(text: str, stage: str, outcome: str) -> str:
+    needle = f'newsflow_messages_total{{outcome="{outcome}",stage="{stage}"}}'
+    for line in text.splitlines():
+        if line.startswith(needle):
+            return str(int(float(line.split()[-1])))
+    return "0"
 
 
 @app.command()

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from newsflow.common.kafka import consumer_options, producer_options
+from newsflow.common.ops import READY
 from newsflow.common.runner import Incoming, Routed
 from newsflow.common.settings import Settings
 from newsflow_schemas import Stage, dead_letter_topic, encode, topic_name
@@ -45,6 +46,7 @@ class PartitionedWorker(ConsumerRebalanceListener):
         self.consumer.subscribe([self.topic], listener=self)
         await self.consumer.start()
         self.started.set()
+        READY.set()
         log.info("service consuming", stage=self.stage, topic=self.topic)
         committer = asyncio.create_task(self._commit_every_second(stop))
         try:

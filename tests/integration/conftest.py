@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -105,6 +106,13 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.close()
 
 
+def free_port() -> int:
+    """A free loopback port, so that test services never clash with a developer's running pipeline."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 READY_MARKERS = {"parse": "Worker]: Ready", "enrich": "Worker]: Ready", "index": "index service consuming",
                  "fetch": "service consuming"}
 
@@ -129,12 +137,15 @@ async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callabl
 
     async def start(stage: str, ready_timeout: float = 90, **overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"{stage}-{len(processes)}.log"
+        port = free_port()
         env = {**os.environ, **settings_env(settings), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
-               "NEWSFLOW_LOG_FORMAT": "console", **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
+               "NEWSFLOW_LOG_FORMAT": "console", "NEWSFLOW_OPS_PORT": str(port),
+               **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
         with log_path.open("wb") as log_file:
             proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "serve", stage], env=env,
                                     stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
         processes.append(proc)
+        proc.ops_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]  # health and metrics
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if READY_MARKERS[stage] in log_path.read_text(errors="replace"):

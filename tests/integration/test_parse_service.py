@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import httpx
+
 from newsflow_schemas import ARTICLES_PARSED, ARTICLES_RAW, DEAD_LETTERS, ParsedArticle, Stage, decode, encode
 from tests.integration.kafka_helpers import produce, read, wait_committed
 from tests.unit.parse.conftest import PAGES, SEED, raw_html, raw_text
@@ -22,7 +24,7 @@ async def test_parse_service_routes_every_kind_of_input(pipeline_topics, service
     inputs = [(doc.article_id.encode(), *encode(doc)) for doc in (seed, page, listing, pdf)]
     inputs.append((b"poison", b"this is not JSON", []))
 
-    await service_factory("parse")
+    service = await service_factory("parse")
     await produce(settings, prefix + ARTICLES_RAW.name, inputs)
 
     parsed = [decode(r.value, r.headers) for r in await read(settings, prefix + ARTICLES_PARSED.name, 2)]
@@ -44,3 +46,11 @@ async def test_parse_service_routes_every_kind_of_input(pipeline_topics, service
     committed = await wait_committed(settings, f"{prefix}newsflow-parse", prefix + ARTICLES_RAW.name,
                                      ARTICLES_RAW.partitions, want=len(inputs))
     assert committed == len(inputs)  # the listing (rejected) is committed too, and nothing twice
+
+    async with httpx.AsyncClient(base_url=service.ops_url) as ops:
+        assert (await ops.get("/health/live")).status_code == 200
+        assert (await ops.get("/health/ready")).status_code == 200
+        metrics = (await ops.get("/metrics")).text
+    for outcome, count in (("ok", 2), ("rejected", 1), ("poison", 2)):
+        assert f'newsflow_messages_total{{outcome="{outcome}",stage="parse"}} {count}.0' in metrics
+    assert "newsflow_stage_seconds_bucket" in metrics

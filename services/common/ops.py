@@ -1,0 +1,56 @@
+"""Operations endpoints of a service, on 127.0.0.1: liveness, readiness and Prometheus metrics.
+
+    GET /health/live    200 while the process runs
+    GET /health/ready   200 once the service consumes (503 before)
+    GET /metrics        Prometheus text format (messages by outcome, stage latency, retries, batch sizes, ...)
+
+A small thread-based HTTP server, independent of the service's event loop (faust owns the loop of the faust
+services), started by each service's entry point.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from newsflow.common.settings import Settings
+
+OPS_PORT_OFFSET = {"fetch": 1, "parse": 2, "enrich": 3, "index": 4}
+#: set by the service once it consumes; one service per process, so one flag per process
+READY = threading.Event()
+
+
+def ops_port(stage: str, settings: Settings) -> int:
+    return settings.ops_port or settings.ops_port_base + OPS_PORT_OFFSET[stage]
+
+
+def start_ops_server(stage: str, settings: Settings,
+                     ready: Callable[[], bool] = READY.is_set) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/health/live":
+                self._send(200, "text/plain", b"live\n")
+            elif self.path == "/health/ready":
+                is_ready = ready()
+                self._send(200 if is_ready else 503, "text/plain", b"ready\n" if is_ready else b"starting\n")
+            elif self.path == "/metrics":
+                self._send(200, CONTENT_TYPE_LATEST, generate_latest())
+            else:
+                self._send(404, "text/plain", b"not found\n")
+
+        def _send(self, status: int, content_type: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", ops_port(stage, settings)), Handler)
+    threading.Thread(target=server.serve_forever, name=f"{stage}-ops", daemon=True).start()
+    return server
