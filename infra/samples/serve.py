@@ -1,4 +1,4 @@
-"""Serve the sample pages and an RSS feed of them on 127.0.0.1 (the demo's feed; standard library only).
+"""Serve the sample pages and an RSS feed of them on 127.0.0.1 (the demo's feed).
 
     python infra/samples/serve.py --port 8765
 """
@@ -10,6 +10,8 @@ import email.utils
 import http.server
 import time
 from pathlib import Path
+
+from newsflow.common.ops import QuietHandler
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -25,28 +27,18 @@ def feed(base: str) -> bytes:
             f"<link>{base}/</link>{''.join(items)}</channel></rss>").encode()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         path = self.path.split("?")[0]
         if path == "/feed.rss":
-            self._send(200, "application/rss+xml", feed(base))
+            self.send_body(200, "application/rss+xml", feed(base))
         elif path == "/robots.txt":
-            self._send(200, "text/plain", b"User-agent: *\nAllow: /\n")
+            self.send_body(200, "text/plain", b"User-agent: *\nAllow: /\n")
         elif (PAGES / path.lstrip("/")).is_file() and path.endswith(".html"):
-            self._send(200, "text/html; charset=utf-8", (PAGES / path.lstrip("/")).read_bytes())
+            self.send_body(200, "text/html; charset=utf-8", (PAGES / path.lstrip("/")).read_bytes())
         else:
-            self._send(404, "text/plain", b"not found")
-
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+            self.send_body(404, "text/plain", b"not found")
 
 
 def main() -> None:

@@ -27,29 +27,33 @@ def ops_port(stage: str, settings: Settings) -> int:
     return settings.ops_port or settings.ops_port_base + OPS_PORT_OFFSET[stage]
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that answers with whole bodies and keeps no access log (the services log JSON)."""
+
+    def send_body(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def start_ops_server(stage: str, settings: Settings,
                      ready: Callable[[], bool] = READY.is_set) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             if self.path == "/health/live":
-                self._send(200, "text/plain", b"live\n")
+                self.send_body(200, "text/plain", b"live\n")
             elif self.path == "/health/ready":
                 is_ready = ready()
-                self._send(200 if is_ready else 503, "text/plain", b"ready\n" if is_ready else b"starting\n")
+                self.send_body(200 if is_ready else 503, "text/plain", b"ready\n" if is_ready else b"starting\n")
             elif self.path == "/metrics":
-                self._send(200, CONTENT_TYPE_LATEST, generate_latest())
+                self.send_body(200, CONTENT_TYPE_LATEST, generate_latest())
             else:
-                self._send(404, "text/plain", b"not found\n")
-
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+                self.send_body(404, "text/plain", b"not found\n")
 
     server = ThreadingHTTPServer(("127.0.0.1", ops_port(stage, settings)), Handler)
     threading.Thread(target=server.serve_forever, name=f"{stage}-ops", daemon=True).start()
