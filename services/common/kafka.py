@@ -6,15 +6,16 @@ auto-created topics get the wrong partition count). Creating them again is a no-
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.helpers import create_ssl_context
 
 from newsflow.common.settings import Settings
-from newsflow_schemas import ALL_TOPICS, TopicSpec, topic_name
+from newsflow_schemas import ALL_TOPICS, Event, TopicSpec, encode, topic_name
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -32,6 +33,19 @@ def client_options(settings: Settings) -> dict[str, Any]:
         password = settings.kafka_sasl_password
         options["sasl_plain_password"] = password.get_secret_value() if password else None
     return options
+
+
+async def publish(settings: Settings, spec: TopicSpec, events: Sequence[tuple[str, Event]]) -> None:
+    """Send events (key, event) to a pipeline topic with the codec's headers; returns once the broker has them."""
+    producer = AIOKafkaProducer(**producer_options(settings))
+    await producer.start()
+    try:
+        for key, event in events:
+            value, headers = encode(event)
+            await producer.send_and_wait(topic_name(spec, settings.topic_prefix), value, key=key.encode(),
+                                         headers=headers)
+    finally:
+        await producer.stop()
 
 
 def producer_options(settings: Settings) -> dict[str, Any]:

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
     log_format: Literal["json", "console"] = Field("json", description="json lines (services) or console")
 
+    def search_basic_auth(self) -> tuple[str, str] | None:
+        """(user, password) for the search engine and Kibana/Dashboards, when both are set."""
+        if self.search_username and self.search_password:
+            return self.search_username, self.search_password.get_secret_value()
+        return None
+
     def masked(self) -> dict[str, object]:
         """The effective values, secrets shown as '**********', for printing."""
         return {name: (str(value) if isinstance(value, SecretStr) else value)

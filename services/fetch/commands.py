@@ -8,31 +8,22 @@ import uuid
 from datetime import UTC, datetime
 
 import typer
-from aiokafka import AIOKafkaProducer
 from rich.console import Console
 from rich.table import Table
 
-from newsflow.common.kafka import producer_options
+from newsflow.common.kafka import publish
 from newsflow.common.settings import Settings
 from newsflow.fetch.scheduler import feed_request
 from newsflow.fetch.state import FetchState
 from newsflow.fetch.urls import BadUrlError, canonical_url, host_of
-from newsflow_schemas import FETCH_REQUESTS, FetchRequest, SourceInfo, encode, topic_name
+from newsflow_schemas import FETCH_REQUESTS, FetchRequest, SourceInfo, topic_name
 
 feeds_app = typer.Typer(help="Feeds and sitemaps to poll.", no_args_is_help=True)
 console = Console()
 
 
 async def send_requests(settings: Settings, requests: list[FetchRequest]) -> None:
-    producer = AIOKafkaProducer(**producer_options(settings))
-    await producer.start()
-    try:
-        for request in requests:
-            value, headers = encode(request)
-            await producer.send_and_wait(topic_name(FETCH_REQUESTS, settings.topic_prefix), value,
-                                         key=host_of(request.url).encode(), headers=headers)
-    finally:
-        await producer.stop()
+    await publish(settings, FETCH_REQUESTS, [(host_of(request.url), request) for request in requests])
 
 
 def _check(url: str) -> str:

@@ -72,9 +72,7 @@ def to_ndjson(objects: list[dict[str, Any]]) -> str:
 
 async def import_saved_objects(settings: Settings) -> dict[str, Any]:
     """Import (overwriting) into Dashboards or Kibana; returns the server's answer."""
-    auth = None
-    if settings.search_username and settings.search_password:
-        auth = (settings.search_username, settings.search_password.get_secret_value())
+    auth = settings.search_basic_auth()
     headers = {"osd-xsrf": "true", "kbn-xsrf": "true"}  # OpenSearch Dashboards / Kibana
     files = {"file": ("newsflow.ndjson", to_ndjson(saved_objects(settings.index_prefix)), "application/ndjson")}
     async with httpx.AsyncClient(auth=auth, headers=headers, timeout=60) as client:

@@ -34,9 +34,7 @@ __all__ = [
 
 async def detect_engine(settings: Settings) -> str:
     """Ask the server's root endpoint which engine it is ('opensearch' or 'elasticsearch')."""
-    auth = None
-    if settings.search_username and settings.search_password:
-        auth = (settings.search_username, settings.search_password.get_secret_value())
+    auth = settings.search_basic_auth()
     headers = {}
     if settings.search_api_key:
         headers["Authorization"] = f"ApiKey {settings.search_api_key.get_secret_value()}"

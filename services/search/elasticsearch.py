@@ -33,8 +33,8 @@ class ElasticsearchEngine(RestEngine):
             options["ca_certs"] = str(settings.search_ca_file)
         if settings.search_api_key:
             options["api_key"] = settings.search_api_key.get_secret_value()
-        elif settings.search_username and settings.search_password:
-            options["basic_auth"] = (settings.search_username, settings.search_password.get_secret_value())
+        elif settings.search_basic_auth():
+            options["basic_auth"] = settings.search_basic_auth()
         return cls(AsyncElasticsearch(settings.search_url, **options))
 
     async def send(self, method: str, path: str, body: Any = None,

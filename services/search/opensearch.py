@@ -22,11 +22,9 @@ class OpenSearchEngine(RestEngine):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchEngine:
-        auth = None
-        if settings.search_username and settings.search_password:
-            auth = (settings.search_username, settings.search_password.get_secret_value())
         client = AsyncOpenSearch(
-            hosts=[settings.search_url], http_auth=auth, verify_certs=settings.search_verify_certs,
+            hosts=[settings.search_url], http_auth=settings.search_basic_auth(),
+            verify_certs=settings.search_verify_certs,
             ca_certs=str(settings.search_ca_file) if settings.search_ca_file else None,
             timeout=settings.search_timeout_s, max_retries=0,  # retries are the caller's, with backoff
         )

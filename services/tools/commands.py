@@ -7,15 +7,14 @@ import json
 from pathlib import Path
 
 import typer
-from aiokafka import AIOKafkaProducer
 from rich.console import Console
 from rich.table import Table
 
-from newsflow.common.kafka import producer_options
+from newsflow.common.kafka import publish
 from newsflow.common.settings import Settings
 from newsflow.tools.dlq import Letter, ReplayRefused, read_letters, replay
 from newsflow.tools.push import PushRefused, documents_from
-from newsflow_schemas import ARTICLES_RAW, RawDocument, Stage, encode, topic_name
+from newsflow_schemas import ARTICLES_RAW, RawDocument, Stage
 
 dlq_app = typer.Typer(help="Dead letters: what each stage could not process, and why.", no_args_is_help=True)
 console = Console()
@@ -23,15 +22,7 @@ STAGE_OPTION = typer.Option(..., "--stage", help="fetch, parse, enrich or index"
 
 
 async def send_raw(settings: Settings, documents: list[RawDocument]) -> None:
-    producer = AIOKafkaProducer(**producer_options(settings))
-    await producer.start()
-    try:
-        for document in documents:
-            value, headers = encode(document)
-            await producer.send_and_wait(topic_name(ARTICLES_RAW, settings.topic_prefix), value,
-                                         key=document.article_id.encode(), headers=headers)
-    finally:
-        await producer.stop()
+    await publish(settings, ARTICLES_RAW, [(document.article_id, document) for document in documents])
 
 
 def push(
