@@ -129,10 +129,12 @@ def _load(value: bytes | None, max_bytes: int) -> dict[str, Any]:
         raise DecodeError("not_json", "message has no value (a tombstone)")
     if len(value) > max_bytes:
         raise DecodeError("too_large", f"payload of {len(value)} bytes is over the limit of {max_bytes} bytes")
-    try:
-        payload = json.loads(value)
+    try:  # UTF-8 only (json.loads of bytes would guess UTF-16 or UTF-32 and misreport binary input)
+        text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DecodeError("not_json", f"payload is not UTF-8: {exc}") from exc
+        raise DecodeError("not_json", f"payload is not UTF-8 text (binary?): {exc}") from exc
+    try:
+        payload = json.loads(text)
     except ValueError as exc:
         raise DecodeError("not_json", f"payload is not JSON: {exc}") from exc
     if not isinstance(payload, dict):

@@ -41,14 +41,7 @@ async def read(settings: Settings, topic: str, count: int, deadline_s: float = 6
 
 
 async def committed_total(settings: Settings, group: str, topic: str, partitions: int) -> int:
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(
-            group, partitions=[TopicPartition(topic, p) for p in range(partitions)])
-    finally:
-        await admin.close()
-    return sum(max(meta.offset, 0) for meta in offsets.values())
+    return sum((await committed_by_partition(settings, group, topic, partitions)).values())
 
 
 async def wait_committed(settings: Settings, group: str, topic: str, partitions: int, want: int,
@@ -61,3 +54,41 @@ async def wait_committed(settings: Settings, group: str, topic: str, partitions:
             return total
         await asyncio.sleep(poll_s)
     return total
+
+
+async def read_all(settings: Settings, topic: str, idle_s: float = 3.0,
+                   deadline_s: float = 120) -> list[ConsumerRecord]:
+    """Every record of a topic: read from the start until nothing new arrived for `idle_s`. (The embedded
+    broker's end offsets are wrong, so the end of a topic is found by reading it.) No consumer group: nothing to
+    join, so reading starts at once."""
+    consumer = AIOKafkaConsumer(topic, group_id=None, **consumer_options(settings))
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        deadline, quiet_since = time.monotonic() + deadline_s, time.monotonic()
+        while time.monotonic() - quiet_since < idle_s and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=250)).values():
+                records.extend(batch)
+                quiet_since = time.monotonic()
+    finally:
+        await consumer.stop()
+    return records
+
+
+def partition_ends(records: Sequence[ConsumerRecord]) -> dict[int, int]:
+    """Per partition, the offset a consumer that processed every record commits: the last offset + 1."""
+    ends: dict[int, int] = {}
+    for record in records:
+        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+    return ends
+
+
+async def committed_by_partition(settings: Settings, group: str, topic: str, partitions: int) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(
+            group, partitions=[TopicPartition(topic, p) for p in range(partitions)])
+    finally:
+        await admin.close()
+    return {tp.partition: max(meta.offset, 0) for tp, meta in offsets.items()}
