@@ -7,7 +7,7 @@ NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help run logs test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index stop status up lint clean system-deps stack
+.PHONY: help run logs test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index bench-pipeline stop status up lint clean system-deps stack
 
 help:
 	@echo "make run    set up everything, start the embedded stack and the pipeline"
@@ -53,7 +53,7 @@ test-unit: $(INSTALLED)
 test-integration: system-deps $(INSTALLED)
 	$(PY) -m pytest tests/integration
 
-bench: bench-extract bench-fetch bench-enrich bench-index
+bench: bench-extract bench-fetch bench-enrich bench-index bench-pipeline
 
 # fetch throughput against a loopback server, and politeness holding its rate (no stack needed)
 bench-fetch: $(INSTALLED)
@@ -70,6 +70,11 @@ bench-enrich: $(INSTALLED)
 bench-index: stack
 	@mkdir -p bench-results
 	$(PY) -m benchmarks.bench_index --json bench-results/index.json
+
+# dev-set pages -> searchable through the running services beside the same stages in one process (needs the stack)
+bench-pipeline: stack
+	@mkdir -p bench-results
+	$(PY) -m benchmarks.bench_pipeline --json bench-results/pipeline.json
 
 # extraction quality and speed on the shared dev set, beside trafilatura alone
 bench-extract: $(INSTALLED)

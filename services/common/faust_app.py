@@ -13,6 +13,8 @@ import ssl
 from typing import Any
 
 import faust
+from faust.transport import drivers
+from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newsflow.common.ops import READY
 from newsflow.common.outcomes import Output
@@ -21,11 +23,37 @@ from newsflow.common.settings import Settings
 from newsflow_schemas import DEAD_LETTERS, Event, Stage, TopicSpec, encode, topic_name
 
 
+#: Kafka's own default. faust hard-codes a 1500 ms fetch wait, and the embedded broker then answers a waiting
+#: fetch late when new records arrive (measured: +380 ms per stage, against 7 ms at 500 ms).
+FETCH_MAX_WAIT_MS = 500
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read by the fetcher when the consumer starts
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class Transport(faust_aiokafka.Transport):
+    """faust's aiokafka transport with Kafka's default fetch wait (the `newsflow://` broker URL scheme)."""
+
+    Consumer = _Consumer
+
+
+drivers.TRANSPORTS.aliases.setdefault("newsflow", f"{__name__}:Transport")
+
+
 def make_app(stage: Stage, settings: Settings) -> faust.App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         f"{settings.topic_prefix}newsflow-{stage}",
-        broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
+        broker=[f"newsflow://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
         broker_credentials=_credentials(settings),
         broker_session_timeout=6.0,  # the embedded broker's group join waits half of it
         broker_heartbeat_interval=1.5,

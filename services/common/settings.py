@@ -7,6 +7,7 @@ configuration table lists every field; `newsflow settings` prints the effective 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -85,6 +86,17 @@ class Settings(BaseSettings):
         if self.search_username and self.search_password:
             return self.search_username, self.search_password.get_secret_value()
         return None
+
+    def environment(self) -> dict[str, str]:
+        """The NEWSFLOW_* variables that reproduce these settings in another process (a service, a CLI)."""
+        env = {}
+        for name, value in self.model_dump(mode="json").items():
+            if value is None:
+                continue
+            secret = getattr(getattr(self, name), "get_secret_value", None)
+            env[f"NEWSFLOW_{name.upper()}"] = secret() if secret else (
+                json.dumps(value) if isinstance(value, list) else str(value))
+        return env
 
     def masked(self) -> dict[str, object]:
         """The effective values, secrets shown as '**********', for printing."""

@@ -117,17 +117,6 @@ READY_MARKERS = {"parse": "Worker]: Ready", "enrich": "Worker]: Ready", "index":
                  "fetch": "service consuming"}
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The NEWSFLOW_* environment that reproduces these settings in a service process."""
-    env = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        secret = getattr(value, "get_secret_value", None)
-        env[f"NEWSFLOW_{name.upper()}"] = str(secret() if secret else value)
-    return env
-
-
 @pytest.fixture
 async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callable[..., Awaitable[subprocess.Popen]]]:
     """Start `newsflow serve STAGE` processes with this test's settings; each is killed after the test.
@@ -138,7 +127,7 @@ async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callabl
     async def start(stage: str, ready_timeout: float = 90, **overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"{stage}-{len(processes)}.log"
         port = free_port()
-        env = {**os.environ, **settings_env(settings), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
+        env = {**os.environ, **settings.environment(), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
                "NEWSFLOW_LOG_FORMAT": "console", "NEWSFLOW_OPS_PORT": str(port),
                **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
         with log_path.open("wb") as log_file:

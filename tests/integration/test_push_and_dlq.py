@@ -12,7 +12,6 @@ from newsflow.cli import app
 from newsflow.common.outcomes import Outcome
 from newsflow.common.runner import Incoming, dead_letter_for
 from newsflow_schemas import ARTICLES_RAW, Stage, article_id_for_text, dead_letter_topic, decode, encode
-from tests.integration.conftest import settings_env
 from tests.integration.kafka_helpers import produce, read
 from tests.unit.parse.conftest import SEED, raw_html
 
@@ -23,7 +22,7 @@ def _cli(*args: str):
 
 def test_push_makes_the_seed_a_raw_document_with_the_contract_id(pipeline_topics, monkeypatch, tmp_path):
     settings = pipeline_topics
-    for name, value in settings_env(settings).items():
+    for name, value in settings.environment().items():
         monkeypatch.setenv(name, value)
     result = _cli("push", str(SEED), "--source", "RT")
     assert result.exit_code == 0, result.output
@@ -41,7 +40,7 @@ def test_push_makes_the_seed_a_raw_document_with_the_contract_id(pipeline_topics
 
 def test_dead_letters_are_listed_shown_and_replayed(pipeline_topics, monkeypatch):
     settings = pipeline_topics
-    for name, value in settings_env(settings).items():
+    for name, value in settings.environment().items():
         monkeypatch.setenv(name, value)
     fixed = raw_html(b"<html><body><p>now fixed</p></body></html>")
     value, headers = encode(fixed)

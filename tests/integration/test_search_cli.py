@@ -14,7 +14,6 @@ from newsflow.index.document import to_document
 from newsflow.index.setup import ensure_index_setup
 from newsflow.search import IndexedDoc, OpenSearchEngine
 from newsflow_schemas import Embedding, Entity, Language, Paragraph
-from tests.integration.conftest import settings_env
 from tests.integration.enriched import enriched
 
 
@@ -57,7 +56,7 @@ def indexed(settings, monkeypatch):
         await engine.close()
 
     plan = asyncio.run(setup())
-    for name, value in settings_env(settings).items():
+    for name, value in settings.environment().items():
         monkeypatch.setenv(name, value)
     yield plan
     asyncio.run(teardown(plan))

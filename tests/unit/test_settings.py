@@ -26,6 +26,14 @@ def test_environment_overrides_and_secrets_are_masked(monkeypatch):
     assert "hunter2" not in repr(settings) and settings.masked()["search_password"] == "**********"
 
 
+def test_environment_reproduces_the_settings_in_another_process(monkeypatch):
+    settings = Settings(fetch_allow_networks=["127.0.0.1/32"], search_password="hunter2", embeddings=True,
+                        topic_prefix="t.", index_batch_docs=7)
+    for name, value in settings.environment().items():
+        monkeypatch.setenv(name, value)
+    assert Settings() == settings
+
+
 def test_invalid_value_is_refused_with_the_field_named(monkeypatch):
     monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "TLS")
     with pytest.raises(ValidationError, match="kafka_security_protocol"):
