@@ -22,7 +22,6 @@ from newsflow.common.runner import Incoming, RetryPolicy, Routed, Step, route
 from newsflow.common.settings import Settings
 from newsflow_schemas import DEAD_LETTERS, Event, Stage, TopicSpec, encode, topic_name
 
-
 #: Kafka's own default. faust hard-codes a 1500 ms fetch wait, and the embedded broker then answers a waiting
 #: fetch late when new records arrive (measured: +380 ms per stage, against 7 ms at 500 ms).
 FETCH_MAX_WAIT_MS = 500
