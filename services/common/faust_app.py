@@ -16,6 +16,7 @@ import faust
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from newsflow.common.metrics import record_lag
 from newsflow.common.ops import READY
 from newsflow.common.outcomes import Output
 from newsflow.common.runner import Incoming, RetryPolicy, Routed, Step, route
@@ -138,6 +139,8 @@ def add_stage_agent(app: faust.App, stage: Stage, source: TopicSpec, expect: typ
                                  max_bytes=settings.max_message_bytes)
             await deliverer.deliver(routed, event.message.key)
             event.ack()
+            message = event.message
+            record_lag(stage, message.partition, app.consumer.highwater(message.tp), message.offset + 1)
 
     app.agent(raw_topic(app, source, settings), name=f"{stage}-{source.name}", concurrency=1)(agent)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES = Counter("newsflow_messages_total", "messages handled, by stage and outcome", ["stage", "outcome"])
 STAGE_SECONDS = Histogram("newsflow_stage_seconds", "time to handle one message", ["stage"],
@@ -10,3 +10,12 @@ STAGE_SECONDS = Histogram("newsflow_stage_seconds", "time to handle one message"
 RETRIES = Counter("newsflow_retries_total", "transient failures retried", ["stage"])
 HEADER_MISMATCHES = Counter("newsflow_header_mismatches_total",
                             "events whose schema headers disagree with the payload (the payload wins)", ["stage"])
+CONSUMER_LAG = Gauge("newsflow_consumer_lag",
+                     "messages of a partition not yet handled: the high watermark the broker sent with its last fetch "
+                     "response minus the next offset to handle (the embedded broker's fetch responses carry the right "
+                     "figure; its ListOffsets answer does not)", ["stage", "partition"])
+
+
+def record_lag(stage: str, partition: int, highwater: int | None, next_offset: int) -> None:
+    if highwater is not None:  # unknown until the first fetch response for the partition
+        CONSUMER_LAG.labels(stage, str(partition)).set(max(0, highwater - next_offset))

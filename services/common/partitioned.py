@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from newsflow.common.kafka import consumer_options, producer_options
+from newsflow.common.metrics import record_lag
 from newsflow.common.ops import READY
 from newsflow.common.runner import Incoming, Routed
 from newsflow.common.settings import Settings
@@ -83,6 +84,7 @@ class PartitionedWorker(ConsumerRebalanceListener):
             routed = await self.handler(message)
             await self._deliver_until_acknowledged(routed, record.key)
             self.done[tp] = record.offset + 1
+            record_lag(self.stage, tp.partition, self.consumer.highwater(tp), record.offset + 1)
 
     async def _deliver_until_acknowledged(self, routed: Routed, key: bytes | None) -> None:
         """The broker may be briefly unavailable: keep trying (the offset stays uncommitted meanwhile)."""

@@ -25,7 +25,7 @@ from aiokafka.errors import CommitFailedError
 from prometheus_client import Counter, Histogram
 
 from newsflow.common.kafka import consumer_options, producer_options
-from newsflow.common.metrics import MESSAGES, STAGE_SECONDS
+from newsflow.common.metrics import MESSAGES, STAGE_SECONDS, record_lag
 from newsflow.common.ops import READY
 from newsflow.common.outcomes import Outcome
 from newsflow.common.runner import Incoming, RetryPolicy, dead_letter_for
@@ -191,6 +191,8 @@ class IndexSink:
             await self.consumer.commit(offsets)
         except CommitFailedError as exc:  # the partitions moved to another member: it re-reads, idempotently
             log.warning("commit failed after a rebalance", stage=Stage.INDEX, error=str(exc))
+        for tp, offset in offsets.items():
+            record_lag(Stage.INDEX, tp.partition, self.consumer.highwater(tp), offset)
 
 
 def _chunks(pending: list[Pending], max_bytes: int) -> list[list[Pending]]:
