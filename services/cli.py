@@ -96,41 +96,21 @@ def parse_file(
 
 @app.command()
 def status() -> None:
-    """Each service's health and message counts (from its metrics endpoint on 127.0.0.1)."""
-    import httpx
-
-    from newsflow.common.ops import OPS_PORT_OFFSET, ops_port
+    """Each service's health, message counts and consumer lag (from its endpoints on 127.0.0.1)."""
+    from newsflow.common.ops import OPS_PORT_OFFSET, ops_port, service_status
 
     settings = Settings()
     table = Table("service", "health", "ok", "rejected", "poison", "transient", "lag", "endpoint")
     for stage in OPS_PORT_OFFSET:
         url = f"http://127.0.0.1:{ops_port(stage, settings)}"
-        try:
-            ready = httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
-            metrics = httpx.get(f"{url}/metrics", timeout=2).text
-        except httpx.HTTPError:
+        found = service_status(stage, url)
+        if found is None:
             table.add_row(stage, "[red]down[/]", "", "", "", "", "", url)
             continue
-        totals = _metric_totals(metrics, stage)
-        counts = [str(int(totals.get(("newsflow_messages_total", outcome), 0)))
-                  for outcome in ("ok", "rejected", "poison", "transient")]
-        lag = totals.get(("newsflow_consumer_lag", None))
-        table.add_row(stage, "ready" if ready else "starting", *counts, "?" if lag is None else str(int(lag)), url)
+        counts = [str(found.messages.get(outcome, 0)) for outcome in ("ok", "rejected", "poison", "transient")]
+        table.add_row(stage, "ready" if found.ready else "starting", *counts,
+                      "?" if found.lag is None else str(found.lag), url)
     console.print(table)
-
-
-def _metric_totals(text: str, stage: str) -> dict[tuple[str, str | None], float]:
-    """Sums of this stage's samples: messages by outcome, and the consumer lag over its partitions."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    totals: dict[tuple[str, str | None], float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.labels.get("stage") == stage and sample.name in ("newsflow_messages_total",
-                                                                        "newsflow_consumer_lag"):
-                key = (sample.name, sample.labels.get("outcome"))
-                totals[key] = totals.get(key, 0) + sample.value
-    return totals
 
 
 @app.command()

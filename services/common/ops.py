@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from newsflow.common.settings import Settings
 
@@ -25,6 +28,34 @@ READY = threading.Event()
 
 def ops_port(stage: str, settings: Settings) -> int:
     return settings.ops_port or settings.ops_port_base + OPS_PORT_OFFSET[stage]
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    ready: bool
+    messages: dict[str, int]  # handled so far, by outcome
+    lag: int | None  # summed over the partitions; None until the broker reported a high watermark
+
+
+def service_status(stage: str, url: str) -> ServiceStatus | None:
+    """What a running service reports on its endpoints; None if it does not answer."""
+    try:
+        ready = httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
+        metrics = httpx.get(f"{url}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return None
+    messages: dict[str, int] = {}
+    lag: int | None = None
+    for family in text_string_to_metric_families(metrics):
+        for sample in family.samples:
+            if sample.labels.get("stage") != stage:
+                continue
+            if sample.name == "newsflow_messages_total":
+                outcome = sample.labels["outcome"]
+                messages[outcome] = messages.get(outcome, 0) + int(sample.value)
+            elif sample.name == "newsflow_consumer_lag":
+                lag = (lag or 0) + int(sample.value)
+    return ServiceStatus(ready, messages, lag)
 
 
 class QuietHandler(BaseHTTPRequestHandler):

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from newsflow.common.kafka import client_options, consumer_options, producer_options
 from newsflow.common.settings import Settings
@@ -94,9 +93,3 @@ async def committed_by_partition(settings: Settings, group: str, topic: str, par
         await admin.close()
     return {tp.partition: max(meta.offset, 0) for tp, meta in offsets.items()}
 
-
-def consumer_lags(metrics_text: str, stage: str) -> dict[str, float]:
-    """The newsflow_consumer_lag gauge of one stage, per partition, from a /metrics page."""
-    return {sample.labels["partition"]: sample.value for family in text_string_to_metric_families(metrics_text)
-            for sample in family.samples
-            if sample.name == "newsflow_consumer_lag" and sample.labels.get("stage") == stage}
