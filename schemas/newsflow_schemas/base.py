@@ -1,19 +1,22 @@
 """Building blocks shared by every event: the strict-to-write, lenient-to-read base model and time types.
 
-Producers build events strictly: an unknown field is an error when an event is constructed. Readers ignore
-fields they do not know (a newer minor version may add optional fields): the codec validates with the
-context `{"lenient": True}`, which turns the unknown-field check off all the way down.
+Producers build events strictly: an unknown field is an error when a model is constructed (`Model(...)`), at
+every depth of what is passed in. Readers ignore fields they do not know (a newer minor version may add
+optional fields): reading (`model_validate`, `model_validate_json`, which the codec uses) ignores them all the
+way down. The check lives in `__init__`, not in a validator, so reading runs entirely in pydantic-core.
 """
 
 from __future__ import annotations
 
+import functools
+import types
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
-
-LENIENT = {"lenient": True}
+from pydantic_core import PydanticCustomError
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -25,19 +28,54 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
 class Model(BaseModel):
-    """Base of every model on the wire: immutable, unknown fields refused unless read leniently."""
+    """Base of every model on the wire: immutable; unknown fields refused when built, ignored when read."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, use_enum_values=True)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_unknown_fields(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, dict) and not (info.context or {}).get("lenient"):
-            known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
-            unknown = sorted(set(data) - known)
-            if unknown:
-                raise ValueError(f"unknown field(s) for {cls.__name__}: {', '.join(unknown)}")
-        return data
+    def __init__(self, /, **data: Any) -> None:
+        unknown = unknown_fields(type(self), data)
+        if unknown:
+            raise ValidationError.from_exception_data(type(self).__name__, [{
+                "type": PydanticCustomError("unknown_field", "unknown field(s) for {model}: {fields}",
+                                            {"model": type(self).__name__, "fields": ", ".join(unknown)}),
+                "loc": (), "input": data}])
+        super().__init__(**data)
+
+    # pydantic calls a model's own __init__ from model_validate too, unless it is marked as a base __init__ (as
+    # BaseModel's is): marked, reading keeps ignoring unknown fields and stays in pydantic-core
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+def unknown_fields(model: type[Model], data: Mapping[str, Any], path: str = "") -> list[str]:
+    """The keys of `data`, and of the dicts nested in it where the model expects models, that the model does
+    not know (dotted paths)."""
+    known = _known_names(model)
+    found = [f"{path}{key}" for key in data if key not in known]
+    for name, field in model.model_fields.items():
+        value = data.get(name, data.get(field.alias) if field.alias else None)
+        if isinstance(value, Mapping | list | tuple):
+            found += _unknown_nested(field.annotation, value, f"{path}{name}")
+    return found
+
+
+@functools.cache
+def _known_names(model: type[Model]) -> frozenset[str]:
+    return frozenset(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
+
+
+def _unknown_nested(annotation: Any, value: Any, path: str) -> list[str]:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return unknown_fields(annotation, value, f"{path}.") if isinstance(value, Mapping) else []
+    if origin is Annotated:
+        return _unknown_nested(args[0], value, path)
+    if origin in (Union, types.UnionType):  # the reading that finds the fewest unknown fields
+        return min((_unknown_nested(arg, value, path) for arg in args), key=len, default=[])
+    if origin in (list, tuple, set, frozenset) and isinstance(value, list | tuple) and args:
+        return [u for n, item in enumerate(value) for u in _unknown_nested(args[0], item, f"{path}[{n}]")]
+    if origin in (dict, Mapping) and isinstance(value, Mapping) and len(args) == 2:
+        return [u for key, item in value.items() for u in _unknown_nested(args[1], item, f"{path}[{key}]")]
+    return []
 
 
 class Event(Model):

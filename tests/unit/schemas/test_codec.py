@@ -54,6 +54,13 @@ def test_producers_may_not_set_unknown_fields():
         RawDocument(**fields, surprise=1)
     with pytest.raises(ValidationError, match="unknown field"):
         SourceInfo(name="RT", kind="push", nested_surprise=True)
+    with pytest.raises(ValidationError, match=r"source\.nested_surprise"):  # a nested dict, checked too
+        RawDocument(**{**fields, "source": {"name": "RT", "kind": "push", "nested_surprise": True}})
+    enriched = json.loads(_example_payload("newsflow.article.enriched"))
+    enriched["entities"][0]["typo"] = 1
+    with pytest.raises(ValidationError, match=r"entities\[0\]\.typo"):  # in a list
+        EnrichedArticle(**enriched)
+    assert EnrichedArticle.model_validate(enriched).entities[0].name == "Jens Stoltenberg"  # reading ignores it
 
 
 def test_readers_ignore_fields_of_a_newer_minor_version_at_every_depth():
