@@ -55,11 +55,7 @@ class FetchServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/{path:.*}", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, self.port = await serve_on_loopback(app)
 
     async def stop(self) -> None:
         if self.runner:
@@ -121,6 +117,15 @@ class FetchServer:
         return web.Response(status=404, text="not found")
 
 
+async def serve_on_loopback(app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
+    """Serve an aiohttp app on 127.0.0.1 (a free port unless one is given); the runner and the port."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
 @functools.cache
 def gzip_bomb(size: int = 200 * 1024 * 1024) -> bytes:
     """A small gzip stream that inflates to `size` bytes of zeros."""
@@ -144,4 +149,4 @@ class StaticResolver(Resolver):
         return self.table[host]
 
 
-__all__ = ["HOST", "FetchServer", "StaticResolver", "article_html", "gzip_bomb"]
+__all__ = ["HOST", "FetchServer", "StaticResolver", "article_html", "gzip_bomb", "serve_on_loopback"]

@@ -15,6 +15,8 @@ from html import escape
 
 from aiohttp import web
 
+from tests.fetch_server import serve_on_loopback
+
 PEOPLE = ["Maria Lopez", "John Carter", "Aiko Tanaka", "Peter Novak", "Fatima Rahman", "Lars Eriksen", "Grace Obi",
           "Ivan Petrov", "Chen Wei", "Sofia Rossi", "David Cohen", "Amara Diallo", "Tomas Horak", "Nadia Haddad",
           "Oliver Grant", "Elena Ionescu", "Rahul Mehta", "Hannah Weber", "Lucas Silva", "Mei Lin"]
@@ -100,11 +102,7 @@ class Newsroom:
         app = web.Application()
         app.router.add_get("/feed.rss", self._feed)
         app.router.add_get("/articles/{number:\\d+}", self._article)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, self.port = await serve_on_loopback(app, self.port)
 
     async def stop(self) -> None:
         if self.runner:
