@@ -56,12 +56,17 @@ class Tools:
         for language in languages:
             package, _ = PIPELINES[language]
             try:
-                tools.pipelines[language] = spacy.load(package, exclude=["tagger", "parser", "lemmatizer",
-                                                                         "attribute_ruler", "morphologizer",
-                                                                         "senter"])
+                nlp = spacy.load(package, exclude=["tagger", "parser", "lemmatizer", "attribute_ruler",
+                                                   "morphologizer", "senter"])
             except OSError:
                 log.warning("spaCy pipeline not installed; no entities for this language", language=language,
                             package=package)
+                continue
+            # the small English model's NER embeds tokens itself: its shared tok2vec then feeds nobody, yet costs
+            # a fifth of the time (measured: same entities on every English dev-set article without it)
+            if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+                nlp.remove_pipe("tok2vec")
+            tools.pipelines[language] = nlp
         return tools
 
 
