@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import sys
 
+import httpx
 import pytest
 
-from newsflow.index.dashboards import import_saved_objects
+from newsflow.index.dashboards import import_saved_objects, saved_objects
 from newsflow.index.document import to_document
 from newsflow.index.setup import ensure_index_setup
 from newsflow.search import IndexedDoc
@@ -73,3 +74,12 @@ async def test_discover_finds_the_indexed_articles(settings, search_engine, dash
         assert (ARTIFACTS / "discover.png").stat().st_size > 10_000
     finally:
         await search_engine.delete_index(plan.physical)
+        await _delete_saved_objects(settings)
+
+
+async def _delete_saved_objects(settings) -> None:
+    """This test's saved objects out of Dashboards again (a developer's .kibana index keeps no test leftovers)."""
+    async with httpx.AsyncClient(headers={"osd-xsrf": "true"}, timeout=30) as client:
+        for obj in saved_objects(settings.index_prefix):
+            response = await client.delete(f"{settings.dashboards_url}/api/saved_objects/{obj['type']}/{obj['id']}")
+            assert response.status_code in (200, 404), response.text
