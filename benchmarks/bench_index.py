@@ -100,6 +100,7 @@ async def one_round(run: str, number: int, docs: list[EnrichedArticle]) -> tuple
         indexed = await engine.count(plan.read_alias)
     finally:
         await engine.delete_index(plan.physical)
+        await engine.delete_templates(plan.template)
         await engine.close()
     return plain_s, service_s, indexed
 

@@ -148,6 +148,7 @@ async def in_process(settings: Settings, docs: list[RawDocument], tools: Tools) 
         return {"articles": count, "seconds": seconds, "articles_per_s": count / seconds}, final_ids
     finally:
         await engine.delete_index(f"{settings.index_prefix}-*")
+        await engine.delete_templates(f"{settings.index_prefix}-*")
         await engine.close()
 
 
@@ -250,6 +251,7 @@ async def pipeline(settings: Settings, docs: list[RawDocument], rate: float | No
         await producer.stop()
         await services.stop()
         await engine.delete_index(f"{settings.index_prefix}-*")
+        await engine.delete_templates(f"{settings.index_prefix}-*")
         await engine.close()
 
 

@@ -69,6 +69,9 @@ class SearchEngine(Protocol):
     async def ensure_index(self, index: str, body: Mapping[str, Any]) -> bool:
         """Create the index with settings and mappings unless it exists; True if created."""
 
+    async def delete_templates(self, pattern: str) -> None:
+        """Delete the composable index templates whose names match (wildcards allowed); none matching is fine."""
+
     async def index_exists(self, index: str) -> bool: ...
 
     async def delete_index(self, index: str) -> None: ...

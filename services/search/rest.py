@@ -40,6 +40,13 @@ class RestEngine:
     async def ensure_template(self, name: str, body: Mapping[str, Any]) -> None:
         await self.send("PUT", f"/_index_template/{name}", dict(body))
 
+    async def delete_templates(self, pattern: str) -> None:
+        try:
+            await self.send("DELETE", f"/_index_template/{pattern}")
+        except SearchEngineError as exc:
+            if exc.status != 404:  # 404: no template matched
+                raise
+
     async def index_exists(self, index: str) -> bool:
         return bool(await self.send("HEAD", f"/{index}"))
 

@@ -47,10 +47,18 @@ def unique_name() -> str:
 
 
 @pytest.fixture
-def settings(embedded_stack: dict, unique_name: str) -> Settings:
-    """Settings pointing at the embedded stack, with this test's own topic and index prefixes."""
-    return Settings(kafka_bootstrap=embedded_stack["kafka_bootstrap"], search_url=embedded_stack["opensearch_url"],
-                    topic_prefix=f"{unique_name}.", index_prefix=unique_name, log_format="console")
+async def settings(embedded_stack: dict, unique_name: str) -> AsyncIterator[Settings]:
+    """Settings pointing at the embedded stack, with this test's own topic and index prefixes. The index templates
+    made under the prefix are deleted afterwards (each test deletes the indices it made)."""
+    settings = Settings(kafka_bootstrap=embedded_stack["kafka_bootstrap"],
+                        search_url=embedded_stack["opensearch_url"], topic_prefix=f"{unique_name}.",
+                        index_prefix=unique_name, log_format="console")
+    yield settings
+    engine = OpenSearchEngine.from_settings(settings)
+    try:
+        await engine.delete_templates(f"{unique_name}*")
+    finally:
+        await engine.close()
 
 
 @pytest.fixture

@@ -118,10 +118,14 @@ async def test_errors_are_classified_retry_later_or_refused(error, kind):
 
 
 async def test_template_and_alias_requests():
-    client = RecordedClient({"acknowledged": True}, {"acknowledged": True})
+    missing = _api_error(404, {"error": {"type": "resource_not_found_exception"}, "status": 404})
+    client = RecordedClient({"acknowledged": True}, {"acknowledged": True}, {"acknowledged": True}, missing)
     engine = ElasticsearchEngine(client)
     await engine.ensure_template("newsflow-articles", {"index_patterns": ["newsflow-articles-v*"]})
     await engine.update_aliases([{"add": {"index": "i", "alias": "a"}}])
-    assert [(r["method"], r["path"]) for r in client.requests] == [("PUT", "/_index_template/newsflow-articles"),
-                                                                   ("POST", "/_aliases")]
+    await engine.delete_templates("test-1*")
+    await engine.delete_templates("test-2*")  # nothing matched: not an error
+    assert [(r["method"], r["path"]) for r in client.requests] == [
+        ("PUT", "/_index_template/newsflow-articles"), ("POST", "/_aliases"), ("DELETE", "/_index_template/test-1*"),
+        ("DELETE", "/_index_template/test-2*")]
     assert client.requests[1]["body"] == {"actions": [{"add": {"index": "i", "alias": "a"}}]}
