@@ -50,11 +50,11 @@ class Settings(BaseSettings):
     index_prefix: str = Field("newsflow", description="prefix of every index, alias and template name")
     index_shards: int = Field(1, ge=1, description="primary shards of the article index")
     index_replicas: int = Field(0, ge=0, description="replicas of the article index (0 on a single node)")
-    index_refresh_interval: str = Field("1s", description="how soon written articles become searchable")
+    index_refresh_interval: str = Field("500ms", description="how soon written articles become searchable")
     embedding_dims: int = Field(384, gt=0, description="dimensions of the article embedding vector field")
     index_batch_docs: int = Field(500, gt=0, description="index service: most documents per bulk request")
     index_batch_bytes: int = Field(8 * MIB, gt=0, description="index service: most bytes per bulk request")
-    index_linger_ms: int = Field(200, ge=0, description="index service: longest wait to fill a batch")
+    index_linger_ms: int = Field(100, ge=0, description="index service: longest wait to fill a batch")
     dashboards_url: str = Field("http://127.0.0.1:5601", description="Kibana or OpenSearch Dashboards URL")
 
     # --- fetch ---------------------------------------------------------------------------------------
