@@ -25,7 +25,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -63,6 +62,7 @@ from newsflow_schemas import (
     revision_at,
     topic_name,
 )
+from tests.fetch_server import free_port
 from tests.newsroom import story, story_html
 
 console = Console(width=130)
@@ -173,7 +173,7 @@ class Services:
         await ensure_topics(self.settings)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for stage in SERVICES:
-            self.ports[stage] = _free_port()
+            self.ports[stage] = free_port()
             env = {**os.environ, **self.settings.environment(), "NEWSFLOW_OPS_PORT": str(self.ports[stage]),
                    "NEWSFLOW_DATA_DIR": str(self.log_dir / "data"), "NEWSFLOW_LOG_LEVEL": "WARNING"}
             with (self.log_dir / f"{stage}.log").open("ab") as log:
@@ -209,12 +209,6 @@ async def _ready(client: httpx.AsyncClient, port: int) -> bool:
         return (await client.get(f"http://127.0.0.1:{port}/health/ready")).status_code == 200
     except httpx.TransportError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def pipeline(settings: Settings, docs: list[RawDocument], rate: float | None, final_ids: dict[str, str],

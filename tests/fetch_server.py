@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -117,6 +118,13 @@ class FetchServer:
         return web.Response(status=404, text="not found")
 
 
+def free_port() -> int:
+    """A free loopback port, so that test services never clash with a developer's running pipeline."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 async def serve_on_loopback(app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
     """Serve an aiohttp app on 127.0.0.1 (a free port unless one is given); the runner and the port."""
     runner = web.AppRunner(app)
@@ -149,4 +157,4 @@ class StaticResolver(Resolver):
         return self.table[host]
 
 
-__all__ = ["HOST", "FetchServer", "StaticResolver", "article_html", "gzip_bomb", "serve_on_loopback"]
+__all__ = ["HOST", "FetchServer", "StaticResolver", "article_html", "free_port", "gzip_bomb", "serve_on_loopback"]

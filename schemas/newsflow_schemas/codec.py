@@ -99,15 +99,16 @@ def decode(value: bytes | None, headers: Headers | None = None, *, expect: type[
            max_bytes: int = DEFAULT_MAX_BYTES, registry: Registry = REGISTRY,
            on_header_mismatch: Callable[[str], None] | None = None) -> Any:
     """Bytes (+ headers) -> the newest model of the event's schema; raises DecodeError for bad input."""
+    texts = header_dict(headers)
     if value is not None and len(value) <= max_bytes:
-        event = _decode_current(value, header_dict(headers), expect, registry, on_header_mismatch)
+        event = _decode_current(value, texts, expect, registry, on_header_mismatch)
         if event is not None:
             return event
     payload = _load(value, max_bytes)
     schema, version = payload.get("schema"), payload.get("schema_version")
     if not isinstance(schema, str) or not isinstance(version, str):
         raise DecodeError("not_an_event", "payload has no 'schema' and 'schema_version' strings")
-    _check_headers(header_dict(headers), schema, version, on_header_mismatch)
+    _check_headers(texts, schema, version, on_header_mismatch)
     if schema not in registry.models:
         raise DecodeError("unknown_schema", f"unknown schema {schema!r}", schema, version)
     try:
@@ -133,20 +134,19 @@ def _decode_current(value: bytes, headers: Mapping[str, str], expect: type[E] | 
     """The common case in one pass of pydantic-core (JSON parsed and validated together, about twice as fast):
     the headers name a schema of the current major and the payload is valid and carries its envelope. None for
     anything else, which the general path then reads or explains."""
-    schema, version = headers.get("schema"), headers.get("schema-version", "")
+    schema = headers.get("schema")
     newest = registry.newest(schema) if schema in registry.models else None
-    if newest is None or (expect is not None and newest is not expect) or version.partition(".")[0] != \
-            newest.VERSION.partition(".")[0]:
+    if newest is None or (expect is not None and newest is not expect):
         return None
     try:
+        if _major(headers.get("schema-version", "")) != _major(newest.VERSION):
+            return None
         event = newest.model_validate_json(value)
-    except ValueError:  # ValidationError included: the general path says what is wrong
+    except ValueError:  # a malformed version, or a ValidationError: the general path says what is wrong
         return None
     if not {"schema_name", "schema_version"} <= event.model_fields_set:
         return None  # the envelope must be in the payload; the headers only mirror it
-    if event.schema_version != version and on_header_mismatch:
-        on_header_mismatch(f"header schema-version={version!r} but payload says {event.schema_version!r}; "
-                           "the payload wins")
+    _check_headers(headers, event.schema_name, event.schema_version, on_header_mismatch)
     return event
 
 

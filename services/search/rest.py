@@ -87,8 +87,7 @@ class RestEngine:
             if doc.version is not None:
                 action |= {"version": doc.version, "version_type": "external"}
             lines += [orjson.dumps({"index": action}), orjson.dumps(doc.source)]  # orjson: 5-10x json's speed
-        response = await self.send("POST", "/_bulk", (b"\n".join(lines) + b"\n").decode())
-        return [_item_result(item["index"]) for item in response["items"]]
+        return await self._bulk(lines, "index")
 
     async def bulk_upsert(self, index: str, updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]
                           ) -> list[BulkItemResult]:
@@ -99,8 +98,12 @@ class RestEngine:
         for doc_id, script, upsert in updates:
             lines += [orjson.dumps({"update": {"_index": index, "_id": doc_id, "retry_on_conflict": 5}}),
                       orjson.dumps({"script": script, "upsert": upsert})]
+        return await self._bulk(lines, "update")
+
+    async def _bulk(self, lines: list[bytes], action: str) -> list[BulkItemResult]:
+        """Send NDJSON lines to _bulk; one result per item, in order."""
         response = await self.send("POST", "/_bulk", (b"\n".join(lines) + b"\n").decode())
-        return [_item_result(item["update"]) for item in response["items"]]
+        return [_item_result(item[action]) for item in response["items"]]
 
     async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:

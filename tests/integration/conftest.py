@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from newsflow.common.settings import Settings
 from newsflow.search import SearchEngine
 from newsflow.search.opensearch import OpenSearchEngine
 from tests.conftest import REPO
-from tests.fetch_server import FetchServer
+from tests.fetch_server import FetchServer, free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -112,13 +111,6 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.delete_topics(report.created)
     finally:
         await admin.close()
-
-
-def free_port() -> int:
-    """A free loopback port, so that test services never clash with a developer's running pipeline."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 READY_MARKERS = {"parse": "Worker]: Ready", "enrich": "Worker]: Ready", "index": "index service consuming",

@@ -99,6 +99,10 @@ class Watch:
     def note(self, what: str) -> None:
         self.timeline.append(f"{time.monotonic() - self.started:6.1f} s  {what}")
 
+    async def handled(self, stage: Stage) -> int:
+        """Messages of the stage's input committed so far, over all partitions."""
+        return sum((await self.committed(stage)).values())
+
     async def committed(self, stage: Stage) -> dict[int, int]:
         spec = STAGE_INPUTS[stage]
         return await committed_by_partition(self.settings, f"{self.settings.topic_prefix}newsflow-{stage}",
@@ -141,7 +145,7 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
         watch.note("four services ready; the fetch service polls the feed of 2,000 articles")
 
         for stage, at in KILL_AT.items():
-            done = await watch.until(f"{stage} progress", lambda s=stage: _total(watch.committed(s)), at, 300)
+            done = await watch.until(f"{stage} progress", lambda s=stage: watch.handled(s), at, 300)
             indexed = await watch.indexed()
             assert indexed < TOTAL, f"{stage} was not killed mid-run: everything was already indexed"
             running[stage].kill()  # SIGKILL: no shutdown, no final commit
@@ -182,10 +186,6 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
         for suffix in ("minhash-bands", "minhash-signatures"):
             await engine.delete_index(f"{settings.index_prefix}-{suffix}")
         await engine.close()
-
-
-async def _total(offsets) -> int:
-    return sum((await offsets).values())
 
 
 async def _every_article_exactly_once(engine: OpenSearchEngine, alias: str, newsroom: Newsroom) -> None:
