@@ -14,16 +14,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+class _UtcInstant:
+    """The validation of `UtcDatetime`. Reading JSON, a time already in UTC (what `encode` writes) is checked in
+    pydantic-core without calling back into Python: a Python validator per time field was a quarter of the cost
+    of decoding an article. Anything else, and every Python object, is converted to UTC by `_to_utc`."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        converted = core_schema.no_info_after_validator_function(
+            _to_utc, core_schema.datetime_schema(tz_constraint="aware"))
+        already_utc = core_schema.union_schema(
+            [core_schema.datetime_schema(tz_constraint=0), converted], mode="left_to_right",
+            custom_error_type="utc_datetime", custom_error_message="Input should be a timezone-aware date-time")
+        return core_schema.json_or_python_schema(json_schema=already_utc, python_schema=converted)
+
+
+UtcDatetime = Annotated[datetime, _UtcInstant]
 """An instant: timezone-aware on input (a naive datetime is refused), stored and emitted in UTC."""
 
 

@@ -17,7 +17,7 @@ from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from newsflow.common.metrics import record_lag
-from newsflow.common.ops import READY
+from newsflow.common.ops import mark_ready
 from newsflow.common.outcomes import Output
 from newsflow.common.runner import Incoming, RetryPolicy, Routed, Step, route
 from newsflow.common.settings import Settings
@@ -133,7 +133,7 @@ def add_stage_agent(app: faust.App, stage: Stage, source: TopicSpec, expect: typ
     retry = policy or RetryPolicy()
 
     async def agent(stream: faust.StreamT) -> None:
-        READY.set()  # the worker is up and the agent subscribed
+        mark_ready()  # the worker is up and the agent subscribed
         async for event in stream.noack().events():  # type: ignore[attr-defined]
             routed = await route(incoming(event), step, stage=stage, expect=expect, policy=retry,
                                  max_bytes=settings.max_message_bytes)

@@ -10,6 +10,7 @@ services), started by each service's entry point.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,15 @@ from newsflow.common.settings import Settings
 OPS_PORT_OFFSET = {"fetch": 1, "parse": 2, "enrich": 3, "index": 4}
 #: set by the service once it consumes; one service per process, so one flag per process
 READY = threading.Event()
+
+
+def mark_ready() -> None:
+    """The service consumes from now on: report ready, and put what start-up built (modules, clients, models)
+    out of the garbage collector's reach (`gc.freeze`): it lives as long as the process, yet every full
+    collection would walk all of it again while messages are handled, and decoding events allocates a lot."""
+    gc.collect()
+    gc.freeze()
+    READY.set()
 
 
 def ops_port(stage: str, settings: Settings) -> int:

@@ -20,7 +20,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from newsflow.common.kafka import consumer_options, producer_options
 from newsflow.common.metrics import record_lag
-from newsflow.common.ops import READY
+from newsflow.common.ops import mark_ready
 from newsflow.common.runner import Incoming, Routed
 from newsflow.common.settings import Settings
 from newsflow_schemas import Stage, dead_letter_topic, encode, topic_name
@@ -47,7 +47,7 @@ class PartitionedWorker(ConsumerRebalanceListener):
         self.consumer.subscribe([self.topic], listener=self)
         await self.consumer.start()
         self.started.set()
-        READY.set()
+        mark_ready()
         log.info("service consuming", stage=self.stage, topic=self.topic)
         committer = asyncio.create_task(self._commit_every_second(stop))
         try:

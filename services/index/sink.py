@@ -26,7 +26,7 @@ from prometheus_client import Counter, Histogram
 
 from newsflow.common.kafka import consumer_options, producer_options
 from newsflow.common.metrics import MESSAGES, STAGE_SECONDS, record_lag
-from newsflow.common.ops import READY
+from newsflow.common.ops import mark_ready
 from newsflow.common.outcomes import Outcome
 from newsflow.common.runner import Incoming, RetryPolicy, dead_letter_for
 from newsflow.common.settings import Settings
@@ -77,7 +77,7 @@ class IndexSink:
         batch order, each only after its own and all earlier batches are written."""
         await self.producer.start()
         await self.consumer.start()
-        READY.set()
+        mark_ready()
         log.info("index service consuming", stage=Stage.INDEX, topic=self.topic)
         in_flight: deque[tuple[asyncio.Task[None], Sequence[ConsumerRecord]]] = deque()
         try:

@@ -83,6 +83,23 @@ def test_instants_must_be_timezone_aware_and_are_stored_in_utc():
     assert json.loads(encode(doc)[0])["fetched_at"] == "2024-03-12T06:39:00Z"
 
 
+@pytest.mark.parametrize(("written", "instant"), [
+    ("2024-03-12T06:39:00Z", datetime(2024, 3, 12, 6, 39, tzinfo=UTC)),  # read without converting
+    ("2024-03-12T07:39:00+01:00", datetime(2024, 3, 12, 6, 39, tzinfo=UTC)),  # converted
+    ("2024-03-12T06:39:00", "fetched_at: Input should have timezone info"),
+    ("not a time", "fetched_at: Input should be a valid datetime"),
+])
+def test_instants_read_from_json_are_utc_whatever_offset_was_written(written: str, instant: datetime | str):
+    payload = json.loads(_example_payload("newsflow.article.raw")) | {"fetched_at": written}
+    if isinstance(instant, str):
+        with pytest.raises(DecodeError, match=instant):
+            decode(json.dumps(payload).encode())
+        return
+    doc = decode(json.dumps(payload).encode())
+    assert doc.fetched_at == instant and doc.fetched_at.utcoffset() == timedelta(0)
+    assert json.loads(encode(doc)[0])["fetched_at"] == "2024-03-12T06:39:00Z"
+
+
 def test_payload_wins_over_disagreeing_headers_and_the_mismatch_is_reported():
     mismatches: list[str] = []
     headers = [("schema", b"newsflow.article.raw"), ("schema-version", b"9.9")]
