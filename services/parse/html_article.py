@@ -44,6 +44,7 @@ _BOILERPLATE = re.compile(
 MAX_BOILERPLATE_WORDS = 25
 _SENTENCE_END = re.compile(r"[.!?…:;»”\"')]$")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
+_TRAILING_LABEL_SEPARATORS = re.compile(r"\s+[|–—\-·•»]\s+")
 EXTRACTOR_VERSIONS = {"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__}
 
 PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "publishdate", "pubdate",
@@ -92,11 +93,29 @@ def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
                   ("meta", "twitter:title", meta.first("twitter:title")),
                   ("html", "title", meta.title_tag))
     for method, detail, value in candidates:
-        cleaned = _strip_site_name(clean_space(html.unescape(value or "").replace("\xad", "")), meta)
+        cleaned = _strip_site_name(_clean_title(value), meta)
         if cleaned:
+            visible = _clean_title(meta.h1[0] if meta.h1 else None)
+            if _is_label_added_to(visible, cleaned):
+                sources["title"] = FieldSource(method="html", detail=f"h1 ({detail} adds a trailing label)")
+                return visible
             sources["title"] = FieldSource(method=method, detail=detail)
             return cleaned
     raise NotAnArticle("the page has no title or headline")
+
+
+def _clean_title(value: str | None) -> str:
+    return clean_space(html.unescape(value or "").replace("\xad", ""))
+
+
+def _is_label_added_to(headline: str, title: str) -> bool:
+    """'Headline | Sport', 'Headline | DW | 28.04.2023', 'Headline - Site': the metadata title is the visible
+    headline with trailing labels (section, site, date) that no site-name check caught. Only trailing ones: a
+    leading kicker ('Topic: Headline') belongs to the headline on some sites and not on others."""
+    if not headline or _normalised(headline) == _normalised(title):
+        return False
+    return any(_normalised(title[:separator.start()]) == _normalised(headline)
+               for separator in _TRAILING_LABEL_SEPARATORS.finditer(title))
 
 
 def _strip_site_name(title: str | None, meta: PageMeta) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from newsflow.parse.stage import Rejected, parse
 from newsflow_schemas import ParsedArticle, article_id_for_url
 from tests.unit.parse.conftest import NOW, PAGES, raw_html
@@ -78,3 +80,17 @@ def test_listing_error_and_paywall_pages_are_rejected_with_a_reason():
     assert "no article text" in reasons["listing"]
     assert "error page" in reasons["not-found"]
     assert "paywall" in reasons["paywall"]
+
+
+@pytest.mark.parametrize(("metadata_title", "expected"), [
+    ("Harbour bridge reopens after repairs | City | 03.05.2024", "Harbour bridge reopens after repairs"),
+    ("Harbour bridge reopens after repairs - Local news", "Harbour bridge reopens after repairs"),
+    # a leading kicker stays: some sites count it as part of the headline
+    ("Transport: Harbour bridge reopens after repairs", "Transport: Harbour bridge reopens after repairs"),
+])
+def test_trailing_labels_the_visible_headline_lacks_are_dropped(metadata_title: str, expected: str):
+    page = (PAGES / "article-jsonld.html").read_text()
+    page = page.replace('"headline": "Harbour bridge reopens after repairs"', f'"headline": "{metadata_title}"')
+    assert metadata_title in page and "<h1>Harbour bridge reopens after repairs</h1>" in page
+    result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.title == expected
