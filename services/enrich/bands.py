@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from newsflow.enrich.duplicates import Known
-from newsflow.search import IndexedDoc, SearchEngine, SearchEngineError
+from newsflow.enrich.duplicates import Known, Neighbours
+from newsflow.search import BulkItemResult, IndexedDoc, SearchEngine, SearchEngineError
 
 MAX_MEMBERS = 64  # per band key: enough to find a cluster, bounded against very common boilerplate
 _APPEND = {"source": "if (!ctx._source.members.contains(params.id)) { ctx._source.members.add(params.id); "
@@ -33,21 +33,30 @@ class SearchBandStore:
         for index in (self.bands, self.signatures):
             await self.engine.ensure_index(index, _STORED)
 
-    async def candidates(self, band_keys: Sequence[str]) -> list[Known]:
+    async def neighbours(self, band_keys: Sequence[str]) -> Neighbours:
         bands = await self.engine.get_many(self.bands, list(band_keys))
-        ids = list(dict.fromkeys(member for band in bands.values() for member in band.get("members", [])))
+        members = {key: list(band.get("members", [])) for key, band in bands.items()}
+        ids = list(dict.fromkeys(member for band in members.values() for member in band))
         stored = await self.engine.get_many(self.signatures, ids)
-        return [Known(article_id, doc["cluster_id"], np.array(doc["hashvalues"], dtype=np.uint64))
-                for article_id, doc in stored.items()]
+        return Neighbours([Known(article_id, doc["cluster_id"], np.array(doc["hashvalues"], dtype=np.uint64))
+                           for article_id, doc in stored.items()], members)
 
     async def add(self, article_id: str, cluster_id: str, band_keys: Sequence[str], signature: np.ndarray) -> None:
         # the signature first: a band pointing at a missing signature would be skipped, never misread
-        written = await self.engine.bulk_index(self.signatures, [IndexedDoc(article_id, {
-            "cluster_id": cluster_id, "hashvalues": [int(v) for v in signature]})])
-        results = written + await self.engine.bulk_upsert(self.bands, [
+        await self.set_cluster(article_id, cluster_id, signature)
+        results = await self.engine.bulk_upsert(self.bands, [
             (key, {**_APPEND, "params": {"id": article_id, "max": MAX_MEMBERS}}, {"members": [article_id]})
             for key in band_keys])
-        failed = [r for r in results if r.outcome == "failed"]
-        if failed:
-            raise SearchEngineError(f"storing the duplicate signature of {article_id} failed: {failed[0].reason}",
-                                    failed[0].status)
+        _raise_on_failure(article_id, results)
+
+    async def set_cluster(self, article_id: str, cluster_id: str, signature: np.ndarray) -> None:
+        written = await self.engine.bulk_index(self.signatures, [IndexedDoc(article_id, {
+            "cluster_id": cluster_id, "hashvalues": [int(v) for v in signature]})])
+        _raise_on_failure(article_id, written)
+
+
+def _raise_on_failure(article_id: str, results: Sequence[BulkItemResult]) -> None:
+    failed = [r for r in results if r.outcome == "failed"]
+    if failed:
+        raise SearchEngineError(f"storing the duplicate signature of {article_id} failed: {failed[0].reason}",
+                                failed[0].status)

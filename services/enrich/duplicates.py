@@ -5,7 +5,8 @@ LSH: 42 bands of 3 rows; an article that shares a band with an earlier one and w
 similarity reaches 0.3 is its duplicate, and joins the earliest article's cluster. Measured on the dev set plus
 rewritten copies (`benchmarks/dedup_eval.py`): 5-word shingles missed half of the copies with 10% of their
 words changed (each change breaks five shingles); 3-word shingles find 97%. The band index lives behind a port
-(`BandStore`) that every worker can read its own writes from at once (a search-engine index read by id).
+(`BandStore`) that every worker can read its own writes from at once (a search-engine index read by id). Two
+copies handled at the same moment by two workers each look again after storing: one root, one copy.
 """
 
 from __future__ import annotations
@@ -36,12 +37,24 @@ class Known:
     signature: np.ndarray
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """What the band index holds under an article's band keys: the articles stored there, and each band's members
+    in the order they were stored."""
+
+    known: list[Known]
+    members: dict[str, list[str]]
+
+
 class BandStore(Protocol):
-    async def candidates(self, band_keys: Sequence[str]) -> list[Known]:
-        """Articles already stored under any of these band keys."""
+    async def neighbours(self, band_keys: Sequence[str]) -> Neighbours:
+        """The articles already stored under any of these band keys, and each band's members in storing order."""
 
     async def add(self, article_id: str, cluster_id: str, band_keys: Sequence[str], signature: np.ndarray) -> None:
         """Store an article's signature under its band keys (visible to every worker at once)."""
+
+    async def set_cluster(self, article_id: str, cluster_id: str, signature: np.ndarray) -> None:
+        """Change the cluster an already stored signature belongs to."""
 
 
 def shingles(text: str, language: str) -> set[bytes]:
@@ -59,7 +72,9 @@ def signature(text: str, language: str) -> np.ndarray:
 
 
 def band_keys(hashvalues: np.ndarray) -> list[str]:
-    return [f"{band}:{hashlib.sha1(hashvalues[band * ROWS:(band + 1) * ROWS].tobytes()).hexdigest()[:16]}"
+    # keyed on the 32-bit values datasketch computes, whatever type a stored signature was read back as
+    values = np.asarray(hashvalues, dtype=np.uint32)
+    return [f"{band}:{hashlib.sha1(values[band * ROWS:(band + 1) * ROWS].tobytes()).hexdigest()[:16]}"
             for band in range(BANDS)]
 
 
@@ -71,36 +86,68 @@ async def find_duplicates(article_id: str, text: str, language: str, content_sha
                           store: BandStore) -> Duplicates:
     hashvalues = signature(text, language)
     keys = band_keys(hashvalues)
-    best: tuple[float, Known] | None = None
-    for known in await store.candidates(keys):
-        if known.article_id == article_id:
-            continue
-        score = similarity(hashvalues, known.signature)
-        if score >= THRESHOLD and (best is None or score > best[0]):
-            best = (score, known)
-    cluster = best[1].cluster_id if best else article_id
-    await store.add(article_id, cluster, keys, hashvalues)
-    return Duplicates(content_sha256=content_sha256, cluster_id=cluster,
+    best = _closest(article_id, hashvalues, (await store.neighbours(keys)).known)
+    await store.add(article_id, best[1].cluster_id if best else article_id, keys, hashvalues)
+    if best is None:
+        best = await _stored_at_the_same_moment(article_id, hashvalues, keys, store)
+    return Duplicates(content_sha256=content_sha256, cluster_id=best[1].cluster_id if best else article_id,
                       duplicate_of=best[1].cluster_id if best else None,
                       similarity=round(best[0], 4) if best else None)
 
 
+def _closest(article_id: str, hashvalues: np.ndarray, known: Sequence[Known]) -> tuple[float, Known] | None:
+    """The most similar earlier article at or above the threshold. The article itself (a redelivery) and the
+    members of its own cluster (copies that came after it) are not earlier."""
+    best: tuple[float, Known] | None = None
+    for candidate in known:
+        if article_id in (candidate.article_id, candidate.cluster_id):
+            continue
+        score = similarity(hashvalues, candidate.signature)
+        if score >= THRESHOLD and (best is None or score > best[0]):
+            best = (score, candidate)
+    return best
+
+
+async def _stored_at_the_same_moment(article_id: str, hashvalues: np.ndarray, keys: Sequence[str],
+                                     store: BandStore) -> tuple[float, Known] | None:
+    """A copy another worker stored while this one was looking (syndicated copies arrive together): neither saw
+    the other before storing. Looking again after storing, the one stored first in the lowest band key the two
+    share stays the cluster's root and the other joins it. That band is one document, so both workers read the
+    same order; a copy not in it yet will be stored after this article."""
+    after = await store.neighbours(keys)
+    mine = set(keys)
+
+    def stored_earlier(other: Known) -> bool:
+        shared = sorted(mine.intersection(band_keys(other.signature)))
+        order = after.members.get(shared[0], []) if shared else []
+        return other.article_id in order and (article_id not in order or
+                                              order.index(other.article_id) < order.index(article_id))
+
+    best = _closest(article_id, hashvalues, [known for known in after.known if stored_earlier(known)])
+    if best is not None:
+        await store.set_cluster(article_id, best[1].cluster_id, hashvalues)
+    return best
+
+
 class MemoryBandStore:
-    """For one process (tests, the in-process benchmark chain): a dict of band key -> articles."""
+    """For one process (tests, the in-process benchmark chain): a dict of band key -> article ids, in storing
+    order, and the signatures by article id."""
 
     def __init__(self) -> None:
-        self.bands: dict[str, list[Known]] = {}
+        self.bands: dict[str, list[str]] = {}
+        self.signatures: dict[str, Known] = {}
 
-    async def candidates(self, band_keys: Sequence[str]) -> list[Known]:
-        seen: dict[str, Known] = {}
-        for key in band_keys:
-            for known in self.bands.get(key, []):
-                seen.setdefault(known.article_id, known)
-        return list(seen.values())
+    async def neighbours(self, band_keys: Sequence[str]) -> Neighbours:
+        members = {key: list(self.bands[key]) for key in band_keys if key in self.bands}
+        ids = dict.fromkeys(member for band in members.values() for member in band)
+        return Neighbours([self.signatures[i] for i in ids if i in self.signatures], members)
 
     async def add(self, article_id: str, cluster_id: str, band_keys: Sequence[str], signature: np.ndarray) -> None:
-        known = Known(article_id, cluster_id, signature)
+        await self.set_cluster(article_id, cluster_id, signature)
         for key in band_keys:
             members = self.bands.setdefault(key, [])
-            if all(k.article_id != article_id for k in members):
-                members.append(known)
+            if article_id not in members:
+                members.append(article_id)
+
+    async def set_cluster(self, article_id: str, cluster_id: str, signature: np.ndarray) -> None:
+        self.signatures[article_id] = Known(article_id, cluster_id, signature)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from newsflow.enrich.bands import SearchBandStore
 from newsflow.enrich.duplicates import find_duplicates
 
@@ -24,3 +26,23 @@ async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_en
     assert copy.duplicate_of == "original" and copy.cluster_id == "original" and copy.similarity > 0.9
     assert unrelated.duplicate_of is None
     assert again.cluster_id == "original"
+
+
+async def test_copies_stored_at_the_same_moment_by_two_workers_end_in_one_cluster(search_engine, settings):
+    first_worker = SearchBandStore(search_engine, settings.index_prefix)
+    second_worker = SearchBandStore(search_engine, settings.index_prefix)
+    await first_worker.setup()
+    try:
+        pairs = []
+        for story in range(10):  # both look before either stores: gather interleaves them at every round trip
+            text = " ".join(f"story{story} word{n} part{n % 5}" for n in range(150))
+            pairs.append(await asyncio.gather(
+                find_duplicates(f"{story}-a", text, "en", "x", first_worker),
+                find_duplicates(f"{story}-b", text + " Subscribe to our newsletter.", "en", "y", second_worker)))
+    finally:
+        await search_engine.delete_index(first_worker.bands)
+        await search_engine.delete_index(first_worker.signatures)
+    for story, (a, b) in enumerate(pairs):
+        roots = [d for d in (a, b) if d.duplicate_of is None]
+        assert len(roots) == 1, f"story {story}: {a} / {b}"
+        assert a.cluster_id == b.cluster_id and a.cluster_id.startswith(f"{story}-")
