@@ -45,6 +45,7 @@ MAX_BOILERPLATE_WORDS = 25
 _SENTENCE_END = re.compile(r"[.!?…:;»”\"')]$")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
 _TRAILING_LABEL_SEPARATORS = re.compile(r"\s+[|–—\-·•»]\s+")
+_KICKER_SEPARATORS = re.compile(r":\s+|\s+[|–—\-]\s+")
 EXTRACTOR_VERSIONS = {"trafilatura": trafilatura.__version__, "htmldate": htmldate.__version__}
 
 PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "publishdate", "pubdate",
@@ -93,14 +94,17 @@ def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
                   ("meta", "twitter:title", meta.first("twitter:title")),
                   ("html", "title", meta.title_tag))
     for method, detail, value in candidates:
-        cleaned = _strip_site_name(_clean_title(value), meta)
-        if cleaned:
-            visible = _clean_title(meta.h1[0] if meta.h1 else None)
-            if _is_label_added_to(visible, cleaned):
-                sources["title"] = FieldSource(method="html", detail=f"h1 ({detail} adds a trailing label)")
-                return visible
-            sources["title"] = FieldSource(method=method, detail=detail)
-            return cleaned
+        title = _strip_site_name(_clean_title(value), meta)
+        if not title:
+            continue
+        shared = _strip_site_name(_clean_title(meta.first("og:title")), meta)
+        if shared and _is_kicker_added_to(shared, title):
+            method, detail, title = "opengraph", f"og:title ({detail} adds a kicker)", shared
+        visible = _clean_title(meta.h1[0] if meta.h1 else None)
+        if _is_label_added_to(visible, title):
+            method, detail, title = "html", f"h1 ({detail} adds a trailing label)", visible
+        sources["title"] = FieldSource(method=method, detail=detail)
+        return title
     raise NotAnArticle("the page has no title or headline")
 
 
@@ -110,12 +114,21 @@ def _clean_title(value: str | None) -> str:
 
 def _is_label_added_to(headline: str, title: str) -> bool:
     """'Headline | Sport', 'Headline | DW | 28.04.2023', 'Headline - Site': the metadata title is the visible
-    headline with trailing labels (section, site, date) that no site-name check caught. Only trailing ones: a
-    leading kicker ('Topic: Headline') belongs to the headline on some sites and not on others."""
+    headline with trailing labels (section, site, date) that no site-name check caught."""
     if not headline or _normalised(headline) == _normalised(title):
         return False
     return any(_normalised(title[:separator.start()]) == _normalised(headline)
                for separator in _TRAILING_LABEL_SEPARATORS.finditer(title))
+
+
+def _is_kicker_added_to(headline: str, title: str) -> bool:
+    """'Topic: Headline' where the page's sharing title (og:title) is 'Headline': the topic is a kicker, set
+    above the headline, not part of it. Without og:title saying so, a leading label is kept: some sites write
+    it as part of the headline."""
+    if _normalised(headline) == _normalised(title):
+        return False
+    return any(_normalised(title[separator.end():]) == _normalised(headline)
+               for separator in _KICKER_SEPARATORS.finditer(title))
 
 
 def _strip_site_name(title: str | None, meta: PageMeta) -> str | None:

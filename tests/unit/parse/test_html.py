@@ -82,15 +82,21 @@ def test_listing_error_and_paywall_pages_are_rejected_with_a_reason():
     assert "paywall" in reasons["paywall"]
 
 
-@pytest.mark.parametrize(("metadata_title", "expected"), [
-    ("Harbour bridge reopens after repairs | City | 03.05.2024", "Harbour bridge reopens after repairs"),
-    ("Harbour bridge reopens after repairs - Local news", "Harbour bridge reopens after repairs"),
-    # a leading kicker stays: some sites count it as part of the headline
-    ("Transport: Harbour bridge reopens after repairs", "Transport: Harbour bridge reopens after repairs"),
+@pytest.mark.parametrize(("metadata_title", "sharing_title", "expected"), [
+    # trailing labels the visible <h1> lacks go
+    ("Harbour bridge reopens after repairs | City | 03.05.2024", None, "Harbour bridge reopens after repairs"),
+    ("Harbour bridge reopens after repairs - Local news", None, "Harbour bridge reopens after repairs"),
+    # a leading kicker goes when og:title is the headline without it, and stays otherwise
+    ("Transport: Harbour bridge reopens after repairs", None, "Harbour bridge reopens after repairs"),
+    ("Transport: Harbour bridge reopens after repairs", "Transport: Harbour bridge reopens after repairs",
+     "Transport: Harbour bridge reopens after repairs"),
 ])
-def test_trailing_labels_the_visible_headline_lacks_are_dropped(metadata_title: str, expected: str):
+def test_labels_and_kickers_around_the_headline(metadata_title: str, sharing_title: str | None, expected: str):
     page = (PAGES / "article-jsonld.html").read_text()
     page = page.replace('"headline": "Harbour bridge reopens after repairs"', f'"headline": "{metadata_title}"')
+    if sharing_title:
+        page = page.replace('og:title" content="Harbour bridge reopens after repairs"',
+                            f'og:title" content="{sharing_title}"')
     assert metadata_title in page and "<h1>Harbour bridge reopens after repairs</h1>" in page
     result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.title == expected
