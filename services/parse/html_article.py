@@ -86,7 +86,8 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
 
 def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
     """The first headline among JSON-LD, OpenGraph, <h1>, Twitter and <title>: the order measured best on the
-    dev set (voting between them measured worse: SEO titles often agree with each other, not with the page)."""
+    dev set (voting between them measured worse: SEO titles often agree with each other, not with the page).
+    Then a kicker og:title leaves out, and trailing labels the visible <h1> lacks, are dropped."""
     headline = meta.ld("headline")
     candidates = (("json-ld", "headline", headline if isinstance(headline, str) else None),
                   ("opengraph", "og:title", meta.first("og:title")),
