@@ -69,7 +69,8 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     visible = _normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
-    body = _body(text, url, skip={_normalised(t) for t in (summary, title) if t})
+    body = _without_other_articles(_body(text, url, skip={_normalised(t) for t in (summary, title) if t}), tree,
+                                   title)
     if body:
         sources["body"] = FieldSource(method="trafilatura")
     else:
@@ -225,6 +226,28 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks
+
+
+def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str) -> list[Paragraph]:
+    """Leave out the text of other articles the page carries (infinite scroll appends the next story, with its
+    own <h1>, in its own <article>): when exactly one top-level <article> has the headline as its <h1>, blocks
+    found only in the other <h1>-bearing articles go."""
+    articles = tree.xpath("//article[not(ancestor::article)]")
+    if len(articles) < 2:
+        return blocks
+    headline = _normalised(title)
+    own = [a for a in articles if headline in _h1_texts(a)]
+    others = [a for a in articles if _h1_texts(a) and a not in own]
+    if len(own) != 1 or not others:
+        return blocks
+    own_text = _normalised(own[0].text_content())
+    others_text = " ".join(_normalised(a.text_content()) for a in others)
+    kept = [b for b in blocks if _normalised(b.text) in own_text or _normalised(b.text) not in others_text]
+    return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
+
+
+def _h1_texts(element: Any) -> list[str]:
+    return [text for text in (_normalised(h1.text_content()) for h1 in element.iter("h1")) if text]
 
 
 def _is_boilerplate(text: str) -> bool:

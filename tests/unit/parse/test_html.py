@@ -100,3 +100,18 @@ def test_labels_and_kickers_around_the_headline(metadata_title: str, sharing_tit
     assert metadata_title in page and "<h1>Harbour bridge reopens after repairs</h1>" in page
     result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.title == expected
+
+
+def test_the_next_story_appended_by_infinite_scroll_is_left_out():
+    story = " ".join(["The council approved part {n} of the harbour plan on Monday."] * 8)
+    other = " ".join(["A striker scored goal number {n} in the derby at the weekend."] * 8)
+    paragraphs = "".join(f"<p>{story.format(n=n)}</p>" for n in range(4))
+    next_story = "".join(f"<p>{other.format(n=n)}</p>" for n in range(10))  # longer: trafilatura keeps both
+    page = f"""<html lang="en"><head><title>Harbour plan approved</title></head><body><main>
+      <article><h1>Harbour plan approved</h1>{paragraphs}</article>
+      <article><h1>Derby ends in a draw</h1>{next_story}</article>
+    </main></body></html>"""
+    result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.title == "Harbour plan approved"
+    text = result.full_text()
+    assert text.count("harbour plan on Monday") == 4 * 8 and "striker" not in text
