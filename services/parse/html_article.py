@@ -95,14 +95,14 @@ def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
                   ("html", "h1", meta.h1[0] if meta.h1 else None),
                   ("meta", "twitter:title", meta.first("twitter:title")),
                   ("html", "title", meta.title_tag))
+    shared = _strip_site_name(_clean_title(meta.first("og:title")), meta)
+    visible = _clean_title(meta.h1[0] if meta.h1 else None)
     for method, detail, value in candidates:
         title = _strip_site_name(_clean_title(value), meta)
         if not title:
             continue
-        shared = _strip_site_name(_clean_title(meta.first("og:title")), meta)
         if shared and _is_kicker_added_to(shared, title):
             method, detail, title = "opengraph", f"og:title ({detail} adds a kicker)", shared
-        visible = _clean_title(meta.h1[0] if meta.h1 else None)
         if _is_label_added_to(visible, title):
             method, detail, title = "html", f"h1 ({detail} adds a trailing label)", visible
         sources["title"] = FieldSource(method=method, detail=detail)
@@ -236,12 +236,13 @@ def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str) -> l
     if len(articles) < 2:
         return blocks
     headline = _normalised(title)
-    own = [a for a in articles if headline in _h1_texts(a)]
-    others = [a for a in articles if _h1_texts(a) and a not in own]
+    with_h1 = [(article, _h1_texts(article)) for article in articles]
+    own = [article for article, h1s in with_h1 if headline in h1s]
+    others = [article for article, h1s in with_h1 if h1s and headline not in h1s]
     if len(own) != 1 or not others:
         return blocks
     own_text = _normalised(own[0].text_content())
-    others_text = " ".join(_normalised(a.text_content()) for a in others)
+    others_text = " ".join(_normalised(article.text_content()) for article in others)
     kept = [b for b in blocks if _normalised(b.text) in own_text or _normalised(b.text) not in others_text]
     return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
 
