@@ -71,6 +71,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     title = _title(meta, sources)
     body = _without_other_articles(_body(text, url, skip={_normalised(t) for t in (summary, title) if t}), tree,
                                    title)
+    body, authors = _with_bold_byline(body, _bold_paragraphs(tree), authors, sources)
     if body:
         sources["body"] = FieldSource(method="trafilatura")
     else:
@@ -178,7 +179,8 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
     meta_authors = [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")]
     people = (("json-ld", lambda: names_from_json_ld(meta.ld("author"), people_only=True)),
               ("meta", lambda: meta_authors),
-              ("trafilatura", lambda: _byline_search(tree, url)))
+              ("trafilatura", lambda: _byline_search(tree, url)),
+              ("html", lambda: _layout_byline(tree)))
     for method, raw in people:
         names = [n for n in clean_authors(raw()) if not is_site_name(n, site_names)]
         if names:
@@ -195,6 +197,22 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
 def _byline_search(tree: Any, url: str | None) -> list[str]:
     found = trafilatura_metadata.extract_metadata(tree, default_url=url, extensive=False)
     return [a.strip() for a in (found.author or "").split(";") if a.strip()]
+
+
+def _layout_byline(tree: Any) -> list[str]:
+    """The byline as the page lays it out (author/byline classes, rel=author), without the metadata that
+    trafilatura's own search reads first: reached only when the metadata names no person."""
+    found = trafilatura_metadata.extract_author(tree)
+    names = clean_authors(a for a in (found or "").split(";"))
+    if not names:
+        names = clean_authors(clean_space(a.text_content()) for a in _AUTHOR_PAGE_LINKS(tree))
+    return [name for name in names if _is_person_name(name)]
+
+
+_AUTHOR_PAGE_LINKS = etree.XPath(
+    "//a[re:test(@href, '/(authors?|autor(in|en)?|auteurs?|autores?|journalists?|journalisten|redakteur|"
+    "redaktion/team|people|staff|profiles?)/', 'i')][not(ancestor::nav or ancestor::footer or ancestor::aside)]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
 
 
 def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> str | None:
@@ -245,6 +263,50 @@ def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str) -> l
     others_text = " ".join(_normalised(article.text_content()) for article in others)
     kept = [b for b in blocks if _normalised(b.text) in own_text or _normalised(b.text) not in others_text]
     return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
+
+
+def _bold_paragraphs(tree: Any) -> set[str]:
+    """Texts of paragraphs that are wholly bold: where some sites set the byline, above or below the story."""
+    found = set()
+    for p in tree.iter("p"):
+        children = [c for c in p if isinstance(c.tag, str)]
+        if len(children) == 1 and children[0].tag in ("strong", "b") and not (p.text or "").strip() \
+                and not (children[0].tail or "").strip():
+            found.add(clean_space(p.text_content()))
+    return found
+
+
+def _with_bold_byline(blocks: list[Paragraph], bold_lines: set[str], authors: list[str],
+                      sources: dict[str, FieldSource]) -> tuple[list[Paragraph], list[str]]:
+    """Some sites set the byline in the text: a paragraph that is only a bold name ('Jane Doe', 'A Writer/B
+    Writer'), among the first three or the last (further in, bold title-case lines are sub-headings). It names
+    the authors when the metadata named no person, and leaves the body when it is the authors' byline."""
+    if len(blocks) < 2:
+        return blocks, authors
+    person_named = bool(authors) and sources["authors"].detail != "organisation"
+    for index in (*range(min(3, len(blocks) - 1)), len(blocks) - 1):
+        names = _byline_names(blocks[index].text) if blocks[index].text in bold_lines else []
+        if not names:
+            continue
+        if not person_named:
+            sources["authors"] = FieldSource(method="html", detail="bold byline paragraph")
+            return blocks[:index] + blocks[index + 1:], names
+        if {n.casefold() for n in names} & {n.casefold() for n in authors}:
+            return blocks[:index] + blocks[index + 1:], authors
+    return blocks, authors
+
+
+def _byline_names(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"\s*(?:/|,|&)\s*", text)]
+    return parts if 0 < len(parts) <= 4 and all(_is_person_name(part) for part in parts) else []
+
+
+def _is_person_name(text: str) -> bool:
+    """Two to four capitalised words without digits or a sentence mark: how a person's name looks in a byline
+    ('Jane Doe', 'MTHOBISI SITHOLE'); one word ('Folgen', 'APA') is more often a button or an agency."""
+    words = text.split()
+    return (2 <= len(words) <= 4 and all(w[0].isupper() and not any(c.isdigit() for c in w) for w in words)
+            and not _SENTENCE_END.search(text))
 
 
 def _h1_texts(element: Any) -> list[str]:

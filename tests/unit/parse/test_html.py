@@ -115,3 +115,52 @@ def test_the_next_story_appended_by_infinite_scroll_is_left_out():
     assert isinstance(result, ParsedArticle) and result.title == "Harbour plan approved"
     text = result.full_text()
     assert text.count("harbour plan on Monday") == 4 * 8 and "striker" not in text
+
+
+def _story_page(head: str = "", before: str = "", after: str = "", byline: str = "") -> bytes:
+    sentence = "The council approved part {n} of the harbour plan on Monday after a long debate."
+    paragraphs = "".join(f"<p>{' '.join([sentence.format(n=n)] * 4)}</p>" for n in range(5))
+    return f"""<html lang="en"><head><title>Harbour plan approved</title>{head}</head><body>
+      <article><h1>Harbour plan approved</h1>{byline}{before}{paragraphs}{after}</article></body></html>""".encode()
+
+
+# the site names itself as the author, in JSON-LD and in the author meta tag
+ORGANISATION_AUTHOR = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan '
+                       'approved", "author": {"@type": "Organization", "name": "Example Gazette"}}</script>'
+                       '<meta property="og:site_name" content="Example Gazette">'
+                       '<meta name="author" content="Example Gazette">')
+
+
+@pytest.mark.parametrize(("where", "byline"), [("before", "<p><strong>Jane Doe/Ahmed Khan</strong></p>"),
+                                              ("after", "<p><b>JANE DOE</b></p>")])
+def test_a_bold_name_paragraph_is_the_byline_when_the_metadata_names_no_person(where: str, byline: str):
+    page = _story_page(head=ORGANISATION_AUTHOR, **{where: byline})
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    assert result.authors == (["Jane Doe", "Ahmed Khan"] if where == "before" else ["JANE DOE"])
+    assert result.field_sources["authors"].detail == "bold byline paragraph"
+    assert not any(name in result.full_text() for name in ("Jane Doe", "JANE DOE"))
+
+
+def test_bold_lines_that_are_not_a_byline_stay_in_the_body():
+    subheading = "<p><strong>Flawed Approach</strong></p>"  # title case, but in the middle of the story
+    sentence = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
+    page = _story_page(head=ORGANISATION_AUTHOR, after=sentence * 2 + subheading + sentence * 4)
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and "Flawed Approach" in result.full_text()
+    assert result.authors == ["Example Gazette"] and result.field_sources["authors"].detail == "organisation"
+
+
+@pytest.mark.parametrize("byline", ['<span class="article__author">Von Jane Doe, Berlin</span>',
+                                    '<p class="meta">Text: <a href="/autoren/name/jane-doe">Jane Doe</a></p>'])
+def test_the_laid_out_byline_names_the_author_when_the_metadata_names_only_the_site(byline: str):
+    page = _story_page(head=ORGANISATION_AUTHOR, byline=byline)
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.authors == ["Jane Doe"]
+    assert result.field_sources["authors"].method == "html"
+
+
+def test_one_word_layout_bylines_are_not_taken_for_people():
+    page = _story_page(head=ORGANISATION_AUTHOR, byline='<span class="author">Folgen</span>')
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.authors == ["Example Gazette"]
