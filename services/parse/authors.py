@@ -57,6 +57,12 @@ def names_from_json_ld(value: Any, people_only: bool = False) -> list[str]:
     return []
 
 
+def json_ld_byline(value: Any) -> list[str]:
+    """The JSON-LD authors when they name at least one person, with the organisations listed beside them (an
+    agency credited with the reporter: 'Jane Doe', 'SDA'); nothing when only organisations are named."""
+    return names_from_json_ld(value) if names_from_json_ld(value, people_only=True) else []
+
+
 def is_site_name(name: str, site_names: Iterable[str]) -> bool:
     """Whether an 'author' is really the site or publisher (e.g. 'STERN.de' on stern.de)."""
     key = _squash(name)

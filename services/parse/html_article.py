@@ -19,7 +19,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import metadata as trafilatura_metadata
 
-from newsflow.parse.authors import clean_authors, is_site_name, names_from_json_ld
+from newsflow.parse.authors import clean_authors, is_site_name, json_ld_byline, names_from_json_ld
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
 from newsflow.parse.page_meta import PageMeta, clean_space, read_page_meta
 from newsflow.parse.source_time import parse_source_time
@@ -172,12 +172,13 @@ def _first_time(meta: PageMeta, ld_key: str, meta_names: tuple[str, ...], now: d
 
 
 def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, FieldSource]) -> list[str]:
-    """People named as authors by JSON-LD, meta tags or trafilatura's byline search, in that order; only when
-    no person is named anywhere, the organisation the page names as its author (often the site itself)."""
+    """People named as authors by JSON-LD (with the agencies listed beside them), meta tags, trafilatura's
+    byline search or the page's laid-out byline, in that order; only when no person is named anywhere, the
+    organisation the page names as its author (often the site itself)."""
     site_names = [n for n in (meta.first("og:site_name", "application-name"), _publisher(meta),
                               urlsplit(url or "").hostname) if n]
     meta_authors = [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")]
-    people = (("json-ld", lambda: names_from_json_ld(meta.ld("author"), people_only=True)),
+    people = (("json-ld", lambda: json_ld_byline(meta.ld("author"))),
               ("meta", lambda: meta_authors),
               ("trafilatura", lambda: _byline_search(tree, url)),
               ("html", lambda: _layout_byline(tree)))
