@@ -42,7 +42,9 @@ _BOILERPLATE = re.compile(
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)
 MAX_BOILERPLATE_WORDS = 25
-_SENTENCE_END = re.compile(r"[.!?…:;»”\"')]$")
+_SENTENCE_END = re.compile(r"[.!?…:;»”\"')。！？）]$")  # with the full-width marks of CJK text
+MAX_LABEL_CHARS = 40
+MIN_TRAILING_KEPT = 3
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
 _TRAILING_LABEL_SEPARATORS = re.compile(r"\s+[|–—\-·•»]\s+")
 _KICKER_SEPARATORS = re.compile(r":\s+|\s+[|–—\-]\s+")
@@ -72,6 +74,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     body = _without_other_articles(_body(text, url, skip={_normalised(t) for t in (summary, title) if t}), tree,
                                    title)
     body, authors = _with_bold_byline(body, _bold_paragraphs(tree), authors, sources)
+    body = _without_trailing_labels(body)
     if body:
         sources["body"] = FieldSource(method="trafilatura")
     else:
@@ -312,6 +315,16 @@ def _is_person_name(text: str) -> bool:
 
 def _h1_texts(element: Any) -> list[str]:
     return [text for text in (_normalised(h1.text_content()) for h1 in element.iter("h1")) if text]
+
+
+def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:
+    """Short lines without a sentence mark after the story ('Weiterführende Links', 'Related coverage',
+    '関連キーワード') are the headings of the page's boxes that follow it, not text."""
+    end = len(blocks)
+    while end > MIN_TRAILING_KEPT and len(blocks[end - 1].text) < MAX_LABEL_CHARS \
+            and not _SENTENCE_END.search(blocks[end - 1].text):
+        end -= 1
+    return blocks[:end]
 
 
 def _is_boilerplate(text: str) -> bool:

@@ -164,3 +164,10 @@ def test_one_word_layout_bylines_are_not_taken_for_people():
     page = _story_page(head=ORGANISATION_AUTHOR, byline='<span class="author">Folgen</span>')
     result = parse(raw_html(page, url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.authors == ["Example Gazette"]
+
+
+def test_headings_of_the_boxes_after_the_story_are_left_out():
+    boxes = "<p>Weiterführende Links</p><p>Beiträge aus dem Forum</p><p>関連キーワード</p>"
+    page = _story_page(after="<p>Sources: the council.</p>" + boxes)
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.body[-1].text == "Sources: the council."
