@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -42,6 +43,7 @@ _BOILERPLATE = re.compile(
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)
 MAX_BOILERPLATE_WORDS = 25
+MAX_REPEATED_FURNITURE_WORDS = 40
 _SENTENCE_END = re.compile(r"[.!?…:;»”\"')。！？）]$")  # with the full-width marks of CJK text
 MAX_LABEL_CHARS = 40
 MIN_TRAILING_KEPT = 3
@@ -74,7 +76,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     body = _without_other_articles(_body(text, url, skip={_normalised(t) for t in (summary, title) if t}), tree,
                                    title)
     body, authors = _with_bold_byline(body, _bold_paragraphs(tree), authors, sources)
-    body = _without_trailing_labels(body)
+    body = _without_repeated_blocks(_without_trailing_labels(body))
     if body:
         sources["body"] = FieldSource(method="trafilatura")
     else:
@@ -325,6 +327,17 @@ def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:
             and not _SENTENCE_END.search(blocks[end - 1].text):
         end -= 1
     return blocks[:end]
+
+
+def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
+    """A short block the story repeats word for word is furniture: placeholders of blocked embeds ('External
+    content not available'), photo credits, 'Read more'. Every copy goes. Of a long one (a pull quote repeating
+    a paragraph) the first copy stays."""
+    counts = Counter(block.text for block in blocks)
+    first = {block.text: index for index, block in reversed(list(enumerate(blocks)))}
+    kept = [block for index, block in enumerate(blocks) if counts[block.text] == 1
+            or (first[block.text] == index and len(block.text.split()) > MAX_REPEATED_FURNITURE_WORDS)]
+    return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
 
 
 def _is_boilerplate(text: str) -> bool:
