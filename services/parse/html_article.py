@@ -36,7 +36,9 @@ _VISIBLE_TEXT = etree.XPath(
 _BOILERPLATE = re.compile(
     r"©|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos|"
     r"^\W*(advertisement|anzeige|werbung|publicidad|publicité|pubblicità|reklame|annons|mainos)\W*$|"
-    r"^\W*(photo|foto|bild|image|picture|credit|fotos?|imagen|immagine)\s*:|"
+    r"^\W*(photo|foto|bild|image|picture|credit|fotos?|imagen|immagine|фото|kuva|zdjęcie|写真)\s*:|"
+    r"^[^.!?]{0,60}(/|\bvia\s)\s*(getty( images)?|afp|reuters|ap|dpa|picture[ -]alliance|imago|epa|shutterstock|"
+    r"keystone|istock|xinhua|anadolu|bloomberg|ntb|tt|ritzau|scanpix|anp|belga|apa)\W*$|"
     r"^\W*(more|read more|read also|also read|see also|related|lesen sie auch|mehr zum thema|auch interessant|"
     r"lire aussi|à lire aussi|leer más|lea también|leia também|leggi anche|les også|läs också|læs også)\b\s*:?|"
     r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"

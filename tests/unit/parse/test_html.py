@@ -182,3 +182,12 @@ def test_repeated_placeholders_go_and_a_repeated_long_paragraph_stays_once():
     texts = [block.text for block in result.body]
     assert "External content not available" not in texts
     assert sum(text.startswith("The mayor said") for text in texts) == 1
+
+
+@pytest.mark.parametrize("credit", ["STR/AFP via Getty Images", "Andrea Verdelli/Getty Images", "Jane Doe / dpa",
+                                    "Фото: Дмитрий Азаров"])
+def test_photo_credits_between_paragraphs_are_left_out(credit: str):
+    sentence = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
+    page = _story_page(after=sentence + f"<p>{credit}</p>" + sentence * 2)
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and credit not in [block.text for block in result.body]
