@@ -48,6 +48,9 @@ MAX_BOILERPLATE_WORDS = 25
 MAX_REPEATED_FURNITURE_WORDS = 40
 _SENTENCE_END = re.compile(r"[.!?…:;»”\"')。！？）]$")  # with the full-width marks of CJK text
 MAX_LABEL_CHARS = 40
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
+_MARKDOWN_NOISE = re.compile(r"\{:[^}\n]*\}|(?<!\w)\*{1,2}(?=\w)|(?<=[\w.,!?])\*{1,2}(?!\w)")  # {: .small}, *emphasis*
+_MARKUP_DIRECTIVE = re.compile(r"^[+#=*\[{<]{2,}\w*\W*$")
 MIN_TRAILING_KEPT = 3
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
 _TRAILING_LABEL_SEPARATORS = re.compile(r"\s+[|–—\-·•»]\s+")
@@ -81,6 +84,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     body = _without_repeated_blocks(_without_trailing_labels(body))
     if body:
         sources["body"] = FieldSource(method="trafilatura")
+        body = _with_json_ld_continuation(body, meta, sources)
     else:
         body = _json_ld_body(meta, summary, sources)
     _check_is_article(meta, title, body)
@@ -359,13 +363,40 @@ def _is_link_list(container: Any) -> bool:
 
 def _json_ld_body(meta: PageMeta, summary: str | None, sources: dict[str, FieldSource]) -> list[Paragraph]:
     """The publisher's own articleBody, when the text extractor found nothing (often a script-rendered page)."""
-    value = meta.ld("articleBody")
-    if not isinstance(value, str) or len(value) < MIN_BODY_CHARS:
+    paragraphs = _json_ld_paragraphs(meta)
+    if sum(len(p) for p in paragraphs) < MIN_BODY_CHARS:
         return []
     skip = _normalised(summary) if summary else None
-    blocks = [clean_space(b) for b in re.split(r"\n\s*\n|\r\n\s*\r\n|<br\s*/?>\s*<br\s*/?>", html.unescape(value))]
     sources["body"] = FieldSource(method="json-ld", detail="articleBody")
-    return [Paragraph(text=b) for b in blocks if b and _normalised(b) != skip]
+    return [Paragraph(text=p) for p in paragraphs if _normalised(p) != skip]
+
+
+def _with_json_ld_continuation(blocks: list[Paragraph], meta: PageMeta,
+                               sources: dict[str, FieldSource]) -> list[Paragraph]:
+    """Metered pages show the start of the story and declare all of it as JSON-LD articleBody: when the shown
+    text ends at one of its paragraphs, the paragraphs after it that the page does not show are added."""
+    paragraphs = _json_ld_paragraphs(meta)
+    last = _normalised(blocks[-1].text)
+    ends = [index for index, paragraph in enumerate(paragraphs) if _normalised(paragraph) == last]
+    if not ends:
+        return blocks
+    shown = _normalised(" ".join(block.text for block in blocks))
+    missing = [p for p in paragraphs[ends[-1] + 1:] if _normalised(p) not in shown]
+    if sum(len(p) for p in missing) < MIN_BODY_CHARS:
+        return blocks
+    sources["body"] = FieldSource(method="trafilatura", detail="continued from JSON-LD articleBody")
+    return blocks + [Paragraph(text=p) for p in missing]
+
+
+def _json_ld_paragraphs(meta: PageMeta) -> list[str]:
+    """JSON-LD articleBody in paragraphs, as text: some publishers leave Markdown in it (links, emphasis,
+    attribute lists) and markup directives ('+++dropcap')."""
+    value = meta.ld("articleBody")
+    if not isinstance(value, str):
+        return []
+    text = _MARKDOWN_NOISE.sub("", _MARKDOWN_LINK.sub(r"\1", html.unescape(value)))
+    blocks = [clean_space(b) for b in re.split(r"\n\s*\n|\r\n\s*\r\n|<br\s*/?>\s*<br\s*/?>", text)]
+    return [b for b in blocks if b and not _MARKUP_DIRECTIVE.match(b)]
 
 
 def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -191,3 +192,28 @@ def test_photo_credits_between_paragraphs_are_left_out(credit: str):
     page = _story_page(after=sentence + f"<p>{credit}</p>" + sentence * 2)
     result = parse(raw_html(page, url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and credit not in [block.text for block in result.body]
+
+
+def test_a_metered_page_is_continued_from_its_json_ld_article_body():
+    shown = [f"Part {n} of the harbour story, told at length so that it reads as a real paragraph of text."
+             for n in range(1, 4)]
+    hidden = [f"Part {n} of the harbour story, which the page only sends to subscribers, in [JSON-LD]"
+              f"(https://example.org/ld) with *emphasis*{{: .small}}." for n in range(4, 8)]
+    article_body = json.dumps("\n\n".join(["+++dropcap", *shown, *hidden]))
+    head = f'<script type="application/ld+json">{{"@type": "NewsArticle", "articleBody": {article_body}}}</script>'
+    page = f"""<html lang="en"><head><title>Harbour plan approved</title>{head}</head><body><article>
+      <h1>Harbour plan approved</h1>{"".join(f"<p>{text}</p>" for text in shown)}</article></body></html>"""
+    result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    assert [block.text for block in result.body] == shown + [
+        f"Part {n} of the harbour story, which the page only sends to subscribers, in JSON-LD with emphasis."
+        for n in range(4, 8)]
+    assert result.field_sources["body"].detail == "continued from JSON-LD articleBody"
+
+
+def test_an_article_body_that_does_not_continue_the_shown_text_is_not_appended():
+    shown = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
+    other = json.dumps("Another story entirely.\n\n" + "It goes on about something else for a while. " * 10)
+    head = f'<script type="application/ld+json">{{"@type": "NewsArticle", "articleBody": {other}}}</script>'
+    result = parse(raw_html(_story_page(head=head, after=shown), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and "something else" not in result.full_text()
