@@ -198,7 +198,8 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
         if names:
             sources["authors"] = FieldSource(method=method)
             return names
-    for method, raw in (("json-ld", lambda: names_from_json_ld(meta.ld("author"))), ("meta", lambda: meta_authors)):
+    for method, raw in (("json-ld", lambda: names_from_json_ld(meta.ld("author"))), ("meta", lambda: meta_authors),
+                        ("html", lambda: _by_line(tree))):
         names = clean_authors(raw())
         if names:
             sources["authors"] = FieldSource(method=method, detail="organisation")
@@ -221,6 +222,21 @@ def _layout_byline(tree: Any) -> list[str]:
     return [name for name in names if _is_person_name(name)]
 
 
+def _by_line(tree: Any) -> list[str]:
+    """A short line that starts with 'By' (or its translation) and names the writer, often a desk or agency."""
+    for element in _BY_LINES(tree):
+        text = _BY_LINE_TAIL.sub("", clean_space(element.text))  # "By Desk, in News" -> "By Desk"
+        if len(text.split()) <= MAX_BY_LINE_WORDS:
+            return [text]
+    return []
+
+
+_BY_LINES = etree.XPath(
+    "//body//*[re:test(normalize-space(text()), '^(By|Von|Par|Por|Door|Av|Af|Przez)\\s+\\w', '')]"
+    "[not(ancestor::nav or ancestor::footer or ancestor::aside or self::script or self::style)]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
+MAX_BY_LINE_WORDS = 8
+_BY_LINE_TAIL = re.compile(r",?\s+(in|on|am|le|el|en|im)\s*$|\s*[·|•].*$", re.IGNORECASE)
 _AUTHOR_PAGE_LINKS = etree.XPath(
     "//a[re:test(@href, '/(authors?|autor(in|en)?|auteurs?|autores?|journalists?|journalisten|redakteur|"
     "redaktion/team|people|staff|profiles?)/', 'i')][not(ancestor::nav or ancestor::footer or ancestor::aside)]",

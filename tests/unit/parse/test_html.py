@@ -217,3 +217,10 @@ def test_an_article_body_that_does_not_continue_the_shown_text_is_not_appended()
     head = f'<script type="application/ld+json">{{"@type": "NewsArticle", "articleBody": {other}}}</script>'
     result = parse(raw_html(_story_page(head=head, after=shown), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and "something else" not in result.full_text()
+
+
+def test_a_by_line_names_the_desk_when_nothing_else_names_an_author():
+    byline = '<p class="small">By Harbour Desk, in <a href="/news">News</a> · 3 May 2024</p>'
+    result = parse(raw_html(_story_page(byline=byline), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.authors == ["Harbour Desk"]
+    assert result.field_sources["authors"].detail == "organisation"
