@@ -217,7 +217,7 @@ def _layout_byline(tree: Any) -> list[str]:
     trafilatura's own search reads first: reached only when the metadata names no person."""
     found = trafilatura_metadata.extract_author(tree)
     names = clean_authors(a for a in (found or "").split(";"))
-    if not names:
+    if not names:  # links to the writers' pages: by their address (/autoren/...) or marked as a person's
         names = clean_authors(clean_space(a.text_content()) for a in _AUTHOR_PAGE_LINKS(tree))
     return [name for name in names if _is_person_name(name)]
 
@@ -239,7 +239,8 @@ MAX_BY_LINE_WORDS = 8
 _BY_LINE_TAIL = re.compile(r",?\s+(in|on|am|le|el|en|im)\s*$|\s*[·|•].*$", re.IGNORECASE)
 _AUTHOR_PAGE_LINKS = etree.XPath(
     "//a[re:test(@href, '/(authors?|autor(in|en)?|auteurs?|autores?|journalists?|journalisten|redakteur|"
-    "redaktion/team|people|staff|profiles?)/', 'i')][not(ancestor::nav or ancestor::footer or ancestor::aside)]",
+    "redaktion/team|people|staff|profiles?)/', 'i') or contains(@class, 'person') or contains(../@class, 'person')]"
+    "[not(ancestor::nav or ancestor::footer or ancestor::aside)]",
     namespaces={"re": "http://exslt.org/regular-expressions"})
 
 

@@ -153,7 +153,8 @@ def test_bold_lines_that_are_not_a_byline_stay_in_the_body():
 
 
 @pytest.mark.parametrize("byline", ['<span class="article__author">Von Jane Doe, Berlin</span>',
-                                    '<p class="meta">Text: <a href="/autoren/name/jane-doe">Jane Doe</a></p>'])
+                                    '<p class="meta">Text: <a href="/autoren/name/jane-doe">Jane Doe</a></p>',
+                                    '<li><span class="person-link"><a href="/jane-doe">Jane Doe</a></span></li>'])
 def test_the_laid_out_byline_names_the_author_when_the_metadata_names_only_the_site(byline: str):
     page = _story_page(head=ORGANISATION_AUTHOR, byline=byline)
     result = parse(raw_html(page, url=CANONICAL), NOW)
