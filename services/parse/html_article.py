@@ -48,6 +48,14 @@ MAX_BOILERPLATE_WORDS = 25
 MAX_REPEATED_FURNITURE_WORDS = 40
 _SENTENCE_END = re.compile(r"[.!?…:;»”\"')。！？）]$")  # with the full-width marks of CJK text
 MAX_LABEL_CHARS = 40
+MAX_DATE_LINE_CHARS = 60
+_DATE_WORDS = re.compile(
+    r"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b(uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
+    r"veröffentlicht|stand|le|à|mis à jour|publié|publicado|actualizado|pm|am|gmt|utc|cet|cest|mez|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    r"september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|"
+    r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b", re.IGNORECASE)
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
 _MARKDOWN_NOISE = re.compile(r"\{:[^}\n]*\}|(?<!\w)\*{1,2}(?=\w)|(?<=[\w.,!?])\*{1,2}(?!\w)")  # {: .small}, *emphasis*
 _MARKUP_DIRECTIVE = re.compile(r"^[+#=*\[{<]{2,}\w*\W*$")
@@ -269,7 +277,7 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
         if element.tag == "item" and _is_link_list(element.getparent()):
             continue
         text = clean_space(" ".join(element.itertext()))
-        if not text or _normalised(text) in skip or _is_boilerplate(text):
+        if not text or _normalised(text) in skip or _is_boilerplate(text) or _is_date_line(text):
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks
@@ -361,6 +369,13 @@ def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
     kept = [block for index, block in enumerate(blocks) if counts[block.text] == 1
             or (first[block.text] == index and len(block.text.split()) > MAX_REPEATED_FURNITURE_WORDS)]
     return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
+
+
+def _is_date_line(text: str) -> bool:
+    """A line that is only a date or time stamp ('03.05.2024, 15:45 Uhr', '2025年1月14日 01時28分 (更新)')."""
+    if len(text) > MAX_DATE_LINE_CHARS or sum(c.isdigit() for c in text) < 4:
+        return False
+    return len(_DATE_WORDS.sub("", text)) <= 2
 
 
 def _is_boilerplate(text: str) -> bool:

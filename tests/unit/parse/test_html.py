@@ -225,3 +225,13 @@ def test_a_by_line_names_the_desk_when_nothing_else_names_an_author():
     result = parse(raw_html(_story_page(byline=byline), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.authors == ["Harbour Desk"]
     assert result.field_sources["authors"].detail == "organisation"
+
+
+@pytest.mark.parametrize("stamp", ["03.05.2024, 15:45 Uhr", "Updated: May 3, 2024 at 3:45 pm GMT",
+                                   "2025年1月14日 01時28分 (1月14日 01時40分更新)"])
+def test_date_stamp_lines_are_left_out_of_the_body(stamp: str):
+    page = _story_page(before=f"<p>{stamp}</p>", after="<p>On 3 May 2024 the plan was signed.</p>")
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    texts = [block.text for block in result.body]
+    assert stamp not in texts and "On 3 May 2024 the plan was signed." in texts
