@@ -88,6 +88,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     title = _title(meta, sources)
     body = _without_other_articles(_body(text, url, skip={_normalised(t) for t in (summary, title) if t}), tree,
                                    title)
+    body = _without_embeds(body, tree)
     body, authors = _with_bold_byline(body, _bold_paragraphs(tree), authors, sources)
     body = _without_repeated_blocks(_without_trailing_labels(body))
     if body:
@@ -245,6 +246,10 @@ _BY_LINES = etree.XPath(
     namespaces={"re": "http://exslt.org/regular-expressions"})
 MAX_BY_LINE_WORDS = 8
 _BY_LINE_TAIL = re.compile(r",?\s+(in|on|am|le|el|en|im)\s*$|\s*[·|•].*$", re.IGNORECASE)
+_SOCIAL_EMBEDS = etree.XPath(
+    "//blockquote[re:test(@class, 'twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|"
+    "reddit-embed|threads-embed|telegram-post|fb-xfbml-parse-ignore')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
 _AUTHOR_PAGE_LINKS = etree.XPath(
     "//a[re:test(@href, '/(authors?|autor(in|en)?|auteurs?|autores?|journalists?|journalisten|redakteur|"
     "redaktion/team|people|staff|profiles?)/', 'i') or contains(@class, 'person') or contains(../@class, 'person')]"
@@ -344,6 +349,16 @@ def _is_person_name(text: str) -> bool:
     words = text.split()
     return (2 <= len(words) <= 4 and all(w[0].isupper() and not any(c.isdigit() for c in w) for w in words)
             and not _SENTENCE_END.search(text))
+
+
+def _without_embeds(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
+    """Posts embedded from social networks (the blockquotes their embed scripts turn into cards) are not the
+    article's text."""
+    embedded = " ".join(_normalised(quote.text_content()) for quote in _SOCIAL_EMBEDS(tree))
+    if not embedded:
+        return blocks
+    kept = [block for block in blocks if _normalised(block.text) not in embedded]
+    return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
 
 
 def _h1_texts(element: Any) -> list[str]:

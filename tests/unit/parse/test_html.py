@@ -235,3 +235,12 @@ def test_date_stamp_lines_are_left_out_of_the_body(stamp: str):
     assert isinstance(result, ParsedArticle)
     texts = [block.text for block in result.body]
     assert stamp not in texts and "On 3 May 2024 the plan was signed." in texts
+
+
+def test_posts_embedded_from_social_networks_are_left_out():
+    tweet = ('<blockquote class="twitter-tweet"><p lang="en">Breaking: the harbour plan has been approved by the '
+             'council tonight, more soon.</p>— City Desk (@citydesk) <a href="https://x.com/s/1">May 3, 2024</a>'
+             '</blockquote>')
+    result = parse(raw_html(_story_page(after=tweet), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and "more soon" not in result.full_text()
+    assert result.full_text().count("harbour plan on Monday") == 5 * 4
