@@ -49,9 +49,12 @@ MAX_REPEATED_FURNITURE_WORDS = 40
 _SENTENCE_END = re.compile(r"[.!?…:;»”\"')。！？）]$")  # with the full-width marks of CJK text
 MAX_LABEL_CHARS = 40
 MAX_DATE_LINE_CHARS = 60
+_CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
 _DATE_WORDS = re.compile(
     r"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b(uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
-    r"veröffentlicht|stand|le|à|mis à jour|publié|publicado|actualizado|pm|am|gmt|utc|cet|cest|mez|"
+    r"veröffentlicht|stand|le|à|mis à jour|publié|publicado|actualizado|atualizado|aggiornato|pubblicato|"
+    r"bijgewerkt|gepubliceerd|uppdaterad|publicerad|oppdatert|publisert|opdateret|udgivet|päivitetty|julkaistu|"
+    r"aktualizacja|aktualizováno|pm|am|gmt|utc|cet|cest|mez|"
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
     r"september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|"
     r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -282,7 +285,8 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
         if element.tag == "item" and _is_link_list(element.getparent()):
             continue
         text = clean_space(" ".join(element.itertext()))
-        if not text or _normalised(text) in skip or _is_boilerplate(text) or _is_date_line(text):
+        if not text or _normalised(text) in skip or _is_boilerplate(text) or _is_date_line(text) \
+                or _is_promo(text):
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks
@@ -384,6 +388,12 @@ def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
     kept = [block for index, block in enumerate(blocks) if counts[block.text] == 1
             or (first[block.text] == index and len(block.text.split()) > MAX_REPEATED_FURNITURE_WORDS)]
     return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
+
+
+def _is_promo(text: str) -> bool:
+    """'READ MORE | Headline', 'FUNDA OLUNYE UDABA LAPHA | Headline': a prompt in capitals, then a headline."""
+    return (len(text.split()) <= MAX_BOILERPLATE_WORDS and not text.endswith(".")
+            and bool(_CAPITALS_PROMPT.match(text)))
 
 
 def _is_date_line(text: str) -> bool:

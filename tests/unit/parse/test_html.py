@@ -228,7 +228,8 @@ def test_a_by_line_names_the_desk_when_nothing_else_names_an_author():
 
 
 @pytest.mark.parametrize("stamp", ["03.05.2024, 15:45 Uhr", "Updated: May 3, 2024 at 3:45 pm GMT",
-                                   "2025年1月14日 01時28分 (1月14日 01時40分更新)"])
+                                   "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+                                   "Uppdaterad 15.59 | Publicerad 14.14"])
 def test_date_stamp_lines_are_left_out_of_the_body(stamp: str):
     page = _story_page(before=f"<p>{stamp}</p>", after="<p>On 3 May 2024 the plan was signed.</p>")
     result = parse(raw_html(page, url=CANONICAL), NOW)
@@ -244,3 +245,13 @@ def test_posts_embedded_from_social_networks_are_left_out():
     result = parse(raw_html(_story_page(after=tweet), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and "more soon" not in result.full_text()
     assert result.full_text().count("harbour plan on Monday") == 5 * 4
+
+
+@pytest.mark.parametrize("promo", ["READ MORE | Council backs the harbour plan", "ALSO READ: Bridge reopens today"])
+def test_promos_in_capitals_are_left_out_and_a_dateline_stays(promo: str):
+    dateline = "NEW YORK: The council approved the harbour plan on Monday after a long debate about it."
+    page = _story_page(after=f"<p>{promo}</p><p>{dateline}</p>")
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    texts = [block.text for block in result.body]
+    assert promo not in texts and dateline in texts
