@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,11 +17,13 @@ import htmldate
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura import metadata as trafilatura_metadata
 
 from newsflow.parse.authors import clean_authors, is_site_name, json_ld_byline, names_from_json_ld
+from newsflow.parse.bylines import bold_byline, by_line, layout_byline, metadata_byline
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
-from newsflow.parse.page_meta import PageMeta, clean_space, read_page_meta
+from newsflow.parse.furniture import is_furniture, is_link_list, without_furniture
+from newsflow.parse.normalise import clean_space, normalised
+from newsflow.parse.page_meta import PageMeta, read_page_meta
 from newsflow.parse.source_time import parse_source_time
 from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
@@ -32,37 +33,9 @@ _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
 _VISIBLE_TEXT = etree.XPath(
     "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
-# multilingual, generic (no site names): copyright, ads, photo credits, "read more" promos, newsletters, timers
-_BOILERPLATE = re.compile(
-    r"©|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos|"
-    r"^\W*(advertisement|anzeige|werbung|publicidad|publicité|pubblicità|reklame|annons|mainos)\W*$|"
-    r"^\W*(photo|foto|bild|image|picture|credit|fotos?|imagen|immagine|фото|kuva|zdjęcie|写真)\s*:|"
-    r"^[^.!?]{0,60}(/|\bvia\s)\s*(getty( images)?|afp|reuters|ap|dpa|picture[ -]alliance|imago|epa|shutterstock|"
-    r"keystone|istock|xinhua|anadolu|bloomberg|ntb|tt|ritzau|scanpix|anp|belga|apa)\W*$|"
-    r"^\W*(more|read more|read also|also read|see also|related|lesen sie auch|mehr zum thema|auch interessant|"
-    r"lire aussi|à lire aussi|leer más|lea también|leia também|leggi anche|les også|läs också|læs også)\b\s*:?|"
-    r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
-    r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
-    re.IGNORECASE)
-MAX_BOILERPLATE_WORDS = 25
-MAX_REPEATED_FURNITURE_WORDS = 40
-_SENTENCE_END = re.compile(r"[.!?…:;»”\"')。！？）]$")  # with the full-width marks of CJK text
-MAX_LABEL_CHARS = 40
-MAX_DATE_LINE_CHARS = 60
-_CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
-_DATE_WORDS = re.compile(
-    r"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b(uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
-    r"veröffentlicht|stand|le|à|mis à jour|publié|publicado|actualizado|atualizado|aggiornato|pubblicato|"
-    r"bijgewerkt|gepubliceerd|uppdaterad|publicerad|oppdatert|publisert|opdateret|udgivet|päivitetty|julkaistu|"
-    r"aktualizacja|aktualizováno|pm|am|gmt|utc|cet|cest|mez|"
-    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
-    r"september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|"
-    r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b", re.IGNORECASE)
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
 _MARKDOWN_NOISE = re.compile(r"\{:[^}\n]*\}|(?<!\w)\*{1,2}(?=\w)|(?<=[\w.,!?])\*{1,2}(?!\w)")  # {: .small}, *emphasis*
 _MARKUP_DIRECTIVE = re.compile(r"^[+#=*\[{<]{2,}\w*\W*$")
-MIN_TRAILING_KEPT = 3
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-·:•»]\s+")
 _TRAILING_LABEL_SEPARATORS = re.compile(r"\s+[|–—\-·•»]\s+")
 _KICKER_SEPARATORS = re.compile(r":\s+|\s+[|–—\-]\s+")
@@ -86,14 +59,13 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     published = _published(meta, tree, url, now, sources)
     authors = _authors(meta, tree, url, sources)
     modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
-    visible = _normalised(" ".join(_VISIBLE_TEXT(tree)))
+    visible = normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
-    body = _without_other_articles(_body(text, url, skip={_normalised(t) for t in (summary, title) if t}), tree,
+    body = _without_other_articles(_body(text, url, skip={normalised(t) for t in (summary, title) if t}), tree,
                                    title)
-    body = _without_embeds(body, tree)
-    body, authors = _with_bold_byline(body, _bold_paragraphs(tree), authors, sources)
-    body = _without_repeated_blocks(_without_trailing_labels(body))
+    body, authors = _with_bold_byline(body, tree, authors, sources)
+    body = without_furniture(body, tree, MIN_BODY_CHARS)
     if body:
         sources["body"] = FieldSource(method="trafilatura")
         body = _with_json_ld_continuation(body, meta, sources)
@@ -141,9 +113,9 @@ def _clean_title(value: str | None) -> str:
 def _is_label_added_to(headline: str, title: str) -> bool:
     """'Headline | Sport', 'Headline | DW | 28.04.2023', 'Headline - Site': the metadata title is the visible
     headline with trailing labels (section, site, date) that no site-name check caught."""
-    if not headline or _normalised(headline) == _normalised(title):
+    if not headline or normalised(headline) == normalised(title):
         return False
-    return any(_normalised(title[:separator.start()]) == _normalised(headline)
+    return any(normalised(title[:separator.start()]) == normalised(headline)
                for separator in _TRAILING_LABEL_SEPARATORS.finditer(title))
 
 
@@ -151,9 +123,9 @@ def _is_kicker_added_to(headline: str, title: str) -> bool:
     """'Topic: Headline' where the page's sharing title (og:title) is 'Headline': the topic is a kicker, set
     above the headline, not part of it. Without og:title saying so, a leading label is kept: some sites write
     it as part of the headline."""
-    if _normalised(headline) == _normalised(title):
+    if normalised(headline) == normalised(title):
         return False
-    return any(_normalised(title[separator.end():]) == _normalised(headline)
+    return any(normalised(title[separator.end():]) == normalised(headline)
                for separator in _KICKER_SEPARATORS.finditer(title))
 
 
@@ -161,9 +133,9 @@ def _strip_site_name(title: str | None, meta: PageMeta) -> str | None:
     """'Headline - Site' -> 'Headline' when the tail is the site's name (or the shorter end of a title tag)."""
     if not title:
         return title
-    site = _normalised(meta.first("og:site_name", "application-name") or "")
+    site = normalised(meta.first("og:site_name", "application-name") or "")
     parts = _TITLE_SEPARATORS.split(title)
-    tail = _normalised(parts[-1]) if len(parts) > 1 else ""
+    tail = normalised(parts[-1]) if len(parts) > 1 else ""
     if site and tail and (tail in site or site in tail):
         return clean_space(title[: title.rfind(parts[-1])]).rstrip(" |–—-·:•»")
     return title
@@ -203,15 +175,15 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
     meta_authors = [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")]
     people = (("json-ld", lambda: json_ld_byline(meta.ld("author"))),
               ("meta", lambda: meta_authors),
-              ("trafilatura", lambda: _byline_search(tree, url)),
-              ("html", lambda: _layout_byline(tree)))
+              ("trafilatura", lambda: metadata_byline(tree, url)),
+              ("html", lambda: layout_byline(tree)))
     for method, raw in people:
         names = [n for n in clean_authors(raw()) if not is_site_name(n, site_names)]
         if names:
             sources["authors"] = FieldSource(method=method)
             return names
     for method, raw in (("json-ld", lambda: names_from_json_ld(meta.ld("author"))), ("meta", lambda: meta_authors),
-                        ("html", lambda: _by_line(tree))):
+                        ("html", lambda: by_line(tree))):
         names = clean_authors(raw())
         if names:
             sources["authors"] = FieldSource(method=method, detail="organisation")
@@ -219,53 +191,12 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
     return []
 
 
-def _byline_search(tree: Any, url: str | None) -> list[str]:
-    found = trafilatura_metadata.extract_metadata(tree, default_url=url, extensive=False)
-    return [a.strip() for a in (found.author or "").split(";") if a.strip()]
-
-
-def _layout_byline(tree: Any) -> list[str]:
-    """The byline as the page lays it out (author/byline classes, rel=author), without the metadata that
-    trafilatura's own search reads first: reached only when the metadata names no person."""
-    found = trafilatura_metadata.extract_author(tree)
-    names = clean_authors(a for a in (found or "").split(";"))
-    if not names:  # links to the writers' pages: by their address (/autoren/...) or marked as a person's
-        names = clean_authors(clean_space(a.text_content()) for a in _AUTHOR_PAGE_LINKS(tree))
-    return [name for name in names if _is_person_name(name)]
-
-
-def _by_line(tree: Any) -> list[str]:
-    """A short line that starts with 'By' (or its translation) and names the writer, often a desk or agency."""
-    for element in _BY_LINES(tree):
-        text = _BY_LINE_TAIL.sub("", clean_space(element.text))  # "By Desk, in News" -> "By Desk"
-        if len(text.split()) <= MAX_BY_LINE_WORDS:
-            return [text]
-    return []
-
-
-_BY_LINES = etree.XPath(
-    "//body//*[re:test(normalize-space(text()), '^(By|Von|Par|Por|Door|Av|Af|Przez)\\s+\\w', '')]"
-    "[not(ancestor::nav or ancestor::footer or ancestor::aside or self::script or self::style)]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
-MAX_BY_LINE_WORDS = 8
-_BY_LINE_TAIL = re.compile(r",?\s+(in|on|am|le|el|en|im)\s*$|\s*[·|•].*$", re.IGNORECASE)
-_SOCIAL_EMBEDS = etree.XPath(
-    "//blockquote[re:test(@class, 'twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|"
-    "reddit-embed|threads-embed|telegram-post|fb-xfbml-parse-ignore')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
-_AUTHOR_PAGE_LINKS = etree.XPath(
-    "//a[re:test(@href, '/(authors?|autor(in|en)?|auteurs?|autores?|journalists?|journalisten|redakteur|"
-    "redaktion/team|people|staff|profiles?)/', 'i') or contains(@class, 'person') or contains(../@class, 'person')]"
-    "[not(ancestor::nav or ancestor::footer or ancestor::aside)]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
-
-
 def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> str | None:
     """The lede: a description the page declares and also shows (a meta-only teaser is not the lede)."""
     for method, value in (("json-ld", meta.ld("description")), ("opengraph", meta.first("og:description")),
                           ("meta", meta.first("description"))):
         text = clean_space(value) if isinstance(value, str) else ""
-        if len(text) >= 40 and _normalised(text) in visible_page:
+        if len(text) >= 40 and normalised(text) in visible_page:
             sources["summary"] = FieldSource(method=method)
             return text
     return None
@@ -282,11 +213,10 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
     for element in document.body.iter(*_BLOCK_KINDS):
         if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("quote", "item"):
             continue  # counted with its container
-        if element.tag == "item" and _is_link_list(element.getparent()):
+        if element.tag == "item" and is_link_list(element.getparent()):
             continue
         text = clean_space(" ".join(element.itertext()))
-        if not text or _normalised(text) in skip or _is_boilerplate(text) or _is_date_line(text) \
-                or _is_promo(text):
+        if not text or normalised(text) in skip or is_furniture(text):
             continue
         blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
     return blocks
@@ -299,123 +229,37 @@ def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str) -> l
     articles = tree.xpath("//article[not(ancestor::article)]")
     if len(articles) < 2:
         return blocks
-    headline = _normalised(title)
+    headline = normalised(title)
     with_h1 = [(article, _h1_texts(article)) for article in articles]
     own = [article for article, h1s in with_h1 if headline in h1s]
     others = [article for article, h1s in with_h1 if h1s and headline not in h1s]
     if len(own) != 1 or not others:
         return blocks
-    own_text = _normalised(own[0].text_content())
-    others_text = " ".join(_normalised(article.text_content()) for article in others)
-    kept = [b for b in blocks if _normalised(b.text) in own_text or _normalised(b.text) not in others_text]
+    own_text = normalised(own[0].text_content())
+    others_text = " ".join(normalised(article.text_content()) for article in others)
+    kept = [b for b in blocks if normalised(b.text) in own_text or normalised(b.text) not in others_text]
     return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
 
 
-def _bold_paragraphs(tree: Any) -> set[str]:
-    """Texts of paragraphs that are wholly bold: where some sites set the byline, above or below the story."""
-    found = set()
-    for p in tree.iter("p"):
-        children = [c for c in p if isinstance(c.tag, str)]
-        if len(children) == 1 and children[0].tag in ("strong", "b") and not (p.text or "").strip() \
-                and not (children[0].tail or "").strip():
-            found.add(clean_space(p.text_content()))
-    return found
-
-
-def _with_bold_byline(blocks: list[Paragraph], bold_lines: set[str], authors: list[str],
+def _with_bold_byline(blocks: list[Paragraph], tree: Any, authors: list[str],
                       sources: dict[str, FieldSource]) -> tuple[list[Paragraph], list[str]]:
-    """Some sites set the byline in the text: a paragraph that is only a bold name ('Jane Doe', 'A Writer/B
-    Writer'), among the first three or the last (further in, bold title-case lines are sub-headings). It names
-    the authors when the metadata named no person, and leaves the body when it is the authors' byline."""
-    if len(blocks) < 2:
+    """A bold name paragraph at the edge of the text names the authors when the metadata named no person, and
+    leaves the body when it is the authors' byline."""
+    found = bold_byline(blocks, tree)
+    if found is None:
         return blocks, authors
-    person_named = bool(authors) and sources["authors"].detail != "organisation"
-    for index in (*range(min(3, len(blocks) - 1)), len(blocks) - 1):
-        names = _byline_names(blocks[index].text) if blocks[index].text in bold_lines else []
-        if not names:
-            continue
-        if not person_named:
-            sources["authors"] = FieldSource(method="html", detail="bold byline paragraph")
-            return blocks[:index] + blocks[index + 1:], names
-        if {n.casefold() for n in names} & {n.casefold() for n in authors}:
-            return blocks[:index] + blocks[index + 1:], authors
+    index, names = found
+    without = blocks[:index] + blocks[index + 1:]
+    if not authors or sources["authors"].detail == "organisation":
+        sources["authors"] = FieldSource(method="html", detail="bold byline paragraph")
+        return without, names
+    if {n.casefold() for n in names} & {n.casefold() for n in authors}:
+        return without, authors
     return blocks, authors
 
 
-def _byline_names(text: str) -> list[str]:
-    parts = [p.strip() for p in re.split(r"\s*(?:/|,|&)\s*", text)]
-    return parts if 0 < len(parts) <= 4 and all(_is_person_name(part) for part in parts) else []
-
-
-def _is_person_name(text: str) -> bool:
-    """Two to four capitalised words without digits or a sentence mark: how a person's name looks in a byline
-    ('Jane Doe', 'MTHOBISI SITHOLE'); one word ('Folgen', 'APA') is more often a button or an agency."""
-    words = text.split()
-    return (2 <= len(words) <= 4 and all(w[0].isupper() and not any(c.isdigit() for c in w) for w in words)
-            and not _SENTENCE_END.search(text))
-
-
-def _without_embeds(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
-    """Posts embedded from social networks (the blockquotes their embed scripts turn into cards) are not the
-    article's text."""
-    embedded = " ".join(_normalised(quote.text_content()) for quote in _SOCIAL_EMBEDS(tree))
-    if not embedded:
-        return blocks
-    kept = [block for block in blocks if _normalised(block.text) not in embedded]
-    return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
-
-
 def _h1_texts(element: Any) -> list[str]:
-    return [text for text in (_normalised(h1.text_content()) for h1 in element.iter("h1")) if text]
-
-
-def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:
-    """Short lines without a sentence mark after the story ('Weiterführende Links', 'Related coverage',
-    '関連キーワード') are the headings of the page's boxes that follow it, not text."""
-    end = len(blocks)
-    while end > MIN_TRAILING_KEPT and len(blocks[end - 1].text) < MAX_LABEL_CHARS \
-            and not _SENTENCE_END.search(blocks[end - 1].text):
-        end -= 1
-    return blocks[:end]
-
-
-def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
-    """A short block the story repeats word for word is furniture: placeholders of blocked embeds ('External
-    content not available'), photo credits, 'Read more'. Every copy goes. Of a long one (a pull quote repeating
-    a paragraph) the first copy stays."""
-    counts = Counter(block.text for block in blocks)
-    first = {block.text: index for index, block in reversed(list(enumerate(blocks)))}
-    kept = [block for index, block in enumerate(blocks) if counts[block.text] == 1
-            or (first[block.text] == index and len(block.text.split()) > MAX_REPEATED_FURNITURE_WORDS)]
-    return kept if sum(len(b.text) for b in kept) >= MIN_BODY_CHARS else blocks
-
-
-def _is_promo(text: str) -> bool:
-    """'READ MORE | Headline', 'FUNDA OLUNYE UDABA LAPHA | Headline': a prompt in capitals, then a headline."""
-    return (len(text.split()) <= MAX_BOILERPLATE_WORDS and not text.endswith(".")
-            and bool(_CAPITALS_PROMPT.match(text)))
-
-
-def _is_date_line(text: str) -> bool:
-    """A line that is only a date or time stamp ('03.05.2024, 15:45 Uhr', '2025年1月14日 01時28分 (更新)')."""
-    if len(text) > MAX_DATE_LINE_CHARS or sum(c.isdigit() for c in text) < 4:
-        return False
-    return len(_DATE_WORDS.sub("", text)) <= 2
-
-
-def _is_boilerplate(text: str) -> bool:
-    """Site furniture that text extractors let through: short blocks of credits, promos and notices."""
-    return len(text.split()) <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(text))
-
-
-def _is_link_list(container: Any) -> bool:
-    """A list of headlines ("read also", related stories) rather than prose: most items are short and end
-    without a sentence mark. Bullet points of an article read as sentences and are kept."""
-    if container is None:
-        return False
-    items = [clean_space(" ".join(item.itertext())) for item in container.iterchildren("item")]
-    prose = sum(1 for item in items if _SENTENCE_END.search(item) and len(item.split()) >= 6)
-    return bool(items) and prose < len(items) / 2
+    return [text for text in (normalised(h1.text_content()) for h1 in element.iter("h1")) if text]
 
 
 def _json_ld_body(meta: PageMeta, summary: str | None, sources: dict[str, FieldSource]) -> list[Paragraph]:
@@ -423,9 +267,9 @@ def _json_ld_body(meta: PageMeta, summary: str | None, sources: dict[str, FieldS
     paragraphs = _json_ld_paragraphs(meta)
     if sum(len(p) for p in paragraphs) < MIN_BODY_CHARS:
         return []
-    skip = _normalised(summary) if summary else None
+    skip = normalised(summary) if summary else None
     sources["body"] = FieldSource(method="json-ld", detail="articleBody")
-    return [Paragraph(text=p) for p in paragraphs if _normalised(p) != skip]
+    return [Paragraph(text=p) for p in paragraphs if normalised(p) != skip]
 
 
 def _with_json_ld_continuation(blocks: list[Paragraph], meta: PageMeta,
@@ -433,12 +277,12 @@ def _with_json_ld_continuation(blocks: list[Paragraph], meta: PageMeta,
     """Metered pages show the start of the story and declare all of it as JSON-LD articleBody: when the shown
     text ends at one of its paragraphs, the paragraphs after it that the page does not show are added."""
     paragraphs = _json_ld_paragraphs(meta)
-    last = _normalised(blocks[-1].text)
-    ends = [index for index, paragraph in enumerate(paragraphs) if _normalised(paragraph) == last]
+    last = normalised(blocks[-1].text)
+    ends = [index for index, paragraph in enumerate(paragraphs) if normalised(paragraph) == last]
     if not ends:
         return blocks
-    shown = _normalised(" ".join(block.text for block in blocks))
-    missing = [p for p in paragraphs[ends[-1] + 1:] if _normalised(p) not in shown]
+    shown = normalised(" ".join(block.text for block in blocks))
+    missing = [p for p in paragraphs[ends[-1] + 1:] if normalised(p) not in shown]
     if sum(len(p) for p in missing) < MIN_BODY_CHARS:
         return blocks
     sources["body"] = FieldSource(method="trafilatura", detail="continued from JSON-LD articleBody")
@@ -531,5 +375,3 @@ def _language(lang: str | None) -> str | None:
     return {"nb": "no", "nn": "no"}.get(primary, primary) if re.fullmatch(r"[a-z]{2}", primary) else None
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"\W+", " ", text.casefold()).strip()

@@ -7,23 +7,19 @@ text extractors. Pure: no network, no clock.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import html as lxml_html
 
+from newsflow.parse.normalise import clean_space
+
 ARTICLE_TYPES = {
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
     "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "liveblogposting", "socialmediaposting",
     "webpage", "scholarlyarticle", "techarticle", "report", "askpublicnewsarticle", "satiricalarticle",
 }
-_WS = re.compile(r"\s+")
-
-
-def clean_space(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
 
 
 @dataclass

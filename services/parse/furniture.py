@@ -1,0 +1,114 @@
+"""Blocks of a page that are not the story's text, though text extractors let them through: credits, promos,
+date stamps, placeholders the page repeats, the headings of the boxes after the story, posts embedded from
+social networks, lists of links. Each rule is generic (no site names) and measured on the dev set."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from lxml import etree
+
+from newsflow.parse.normalise import SENTENCE_END, clean_space, normalised
+from newsflow_schemas import Paragraph
+
+_BOILERPLATE = re.compile(
+    r"©|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos|"
+    r"^\W*(advertisement|anzeige|werbung|publicidad|publicité|pubblicità|reklame|annons|mainos)\W*$|"
+    r"^\W*(photo|foto|bild|image|picture|credit|fotos?|imagen|immagine|фото|kuva|zdjęcie|写真)\s*:|"
+    r"^[^.!?]{0,60}(/|\bvia\s)\s*(getty( images)?|afp|reuters|ap|dpa|picture[ -]alliance|imago|epa|shutterstock|"
+    r"keystone|istock|xinhua|anadolu|bloomberg|ntb|tt|ritzau|scanpix|anp|belga|apa)\W*$|"
+    r"^\W*(more|read more|read also|also read|see also|related|lesen sie auch|mehr zum thema|auch interessant|"
+    r"lire aussi|à lire aussi|leer más|lea también|leia também|leggi anche|les også|läs också|læs også)\b\s*:?|"
+    r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
+    r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
+    re.IGNORECASE)
+MAX_BOILERPLATE_WORDS = 25  # longer blocks are text even when they mention a credit or a newsletter
+MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull quote: its first copy stays
+MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
+MAX_DATE_LINE_CHARS = 60
+MIN_TRAILING_KEPT = 3
+_CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
+_DATE_WORDS = re.compile(
+    r"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b(uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
+    r"veröffentlicht|stand|le|à|mis à jour|publié|publicado|actualizado|atualizado|aggiornato|pubblicato|"
+    r"bijgewerkt|gepubliceerd|uppdaterad|publicerad|oppdatert|publisert|opdateret|udgivet|päivitetty|julkaistu|"
+    r"aktualizacja|aktualizováno|pm|am|gmt|utc|cet|cest|mez|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    r"september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|"
+    r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b", re.IGNORECASE)
+_SOCIAL_EMBEDS = etree.XPath(
+    "//blockquote[re:test(@class, 'twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|"
+    "reddit-embed|threads-embed|telegram-post|fb-xfbml-parse-ignore')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
+
+
+def is_furniture(text: str) -> bool:
+    """One block, on its own text: a credit, promo, notice or date stamp."""
+    return _is_boilerplate(text) or _is_date_line(text) or _is_promo(text)
+
+
+def without_furniture(blocks: list[Paragraph], tree: Any, min_chars: int) -> list[Paragraph]:
+    """The blocks without those that are furniture by their place in the page; all of them when less than
+    `min_chars` would be left (then the page is better judged as it is)."""
+    kept = _without_repeated_blocks(_without_trailing_labels(_without_embeds(blocks, tree)))
+    return kept if sum(len(block.text) for block in kept) >= min_chars else blocks
+
+
+def _without_embeds(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
+    """Posts embedded from social networks (the blockquotes their embed scripts turn into cards) are not the
+    article's text."""
+    embedded = " ".join(normalised(quote.text_content()) for quote in _SOCIAL_EMBEDS(tree))
+    if not embedded:
+        return blocks
+    return [block for block in blocks if normalised(block.text) not in embedded]
+
+
+def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:
+    """Short lines without a sentence mark after the story ('Weiterführende Links', 'Related coverage',
+    '関連キーワード') are the headings of the page's boxes that follow it, not text."""
+    end = len(blocks)
+    while end > MIN_TRAILING_KEPT and len(blocks[end - 1].text) < MAX_LABEL_CHARS \
+            and not SENTENCE_END.search(blocks[end - 1].text):
+        end -= 1
+    return blocks[:end]
+
+
+def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
+    """A short block the story repeats word for word is furniture: placeholders of blocked embeds ('External
+    content not available'), photo credits, 'Read more'. Every copy goes. Of a long one (a pull quote repeating
+    a paragraph) the first copy stays."""
+    counts = Counter(block.text for block in blocks)
+    first = {block.text: index for index, block in reversed(list(enumerate(blocks)))}
+    return [block for index, block in enumerate(blocks) if counts[block.text] == 1
+            or (first[block.text] == index and len(block.text.split()) > MAX_REPEATED_FURNITURE_WORDS)]
+
+
+def _is_promo(text: str) -> bool:
+    """'READ MORE | Headline', 'FUNDA OLUNYE UDABA LAPHA | Headline': a prompt in capitals, then a headline."""
+    return (len(text.split()) <= MAX_BOILERPLATE_WORDS and not text.endswith(".")
+            and bool(_CAPITALS_PROMPT.match(text)))
+
+
+def _is_date_line(text: str) -> bool:
+    """A line that is only a date or time stamp ('03.05.2024, 15:45 Uhr', '2025年1月14日 01時28分 (更新)')."""
+    if len(text) > MAX_DATE_LINE_CHARS or sum(c.isdigit() for c in text) < 4:
+        return False
+    return len(_DATE_WORDS.sub("", text)) <= 2
+
+
+def _is_boilerplate(text: str) -> bool:
+    """Site furniture that text extractors let through: short blocks of credits, promos and notices."""
+    return len(text.split()) <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(text))
+
+
+def is_link_list(container: Any) -> bool:
+    """A list of headlines ("read also", related stories) rather than prose: most items are short and end
+    without a sentence mark. Bullet points of an article read as sentences and are kept."""
+    if container is None:
+        return False
+    items = [clean_space(" ".join(item.itertext())) for item in container.iterchildren("item")]
+    prose = sum(1 for item in items if SENTENCE_END.search(item) and len(item.split()) >= 6)
+    return bool(items) and prose < len(items) / 2
