@@ -62,8 +62,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     visible = normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
-    body = _without_other_articles(_body(text, url, skip={normalised(t) for t in (summary, title) if t}), tree,
-                                   title)
+    body = _without_other_articles(_body(text, url, skip=_headlines_and_lede(meta, title, summary)), tree, title)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
     if body:
@@ -104,6 +103,14 @@ def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
         sources["title"] = FieldSource(method=method, detail=detail)
         return title
     raise NotAnArticle("the page has no title or headline")
+
+
+def _headlines_and_lede(meta: PageMeta, title: str, summary: str | None) -> set[str]:
+    """What a block repeating the headline (in any of the page's versions of it) or the lede looks like."""
+    headline = meta.ld("headline")
+    versions = [title, summary, headline if isinstance(headline, str) else None, meta.first("og:title"),
+                meta.first("twitter:title"), *meta.h1]
+    return {normalised(_clean_title(v)) for v in versions if v} - {""}
 
 
 def _clean_title(value: str | None) -> str:

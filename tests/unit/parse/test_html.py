@@ -255,3 +255,12 @@ def test_promos_in_capitals_are_left_out_and_a_dateline_stays(promo: str):
     assert isinstance(result, ParsedArticle)
     texts = [block.text for block in result.body]
     assert promo not in texts and dateline in texts
+
+
+def test_a_block_repeating_any_version_of_the_headline_is_left_out():
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan approved"}'
+            '</script><meta property="og:title" content="Council backs harbour plan at last">')
+    page = _story_page(head=head, before="<h2>Council backs harbour plan at last</h2>")
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.title == "Harbour plan approved"
+    assert "Council backs harbour plan at last" not in [block.text for block in result.body]
