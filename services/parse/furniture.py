@@ -29,6 +29,8 @@ MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_DATE_LINE_CHARS = 60
 MIN_TRAILING_KEPT = 3
+MAX_BYLINE_WORDS = 8
+_BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
 _CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
 _DATE_WORDS = re.compile(
     r"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b(uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
@@ -46,8 +48,13 @@ _SOCIAL_EMBEDS = etree.XPath(
 
 
 def is_furniture(text: str) -> bool:
-    """One block, on its own text: a credit, promo, notice or date stamp."""
-    return _is_boilerplate(text) or _is_date_line(text) or _is_promo(text)
+    """One block, on its own text: a credit, promo, notice, date stamp or byline."""
+    return _is_boilerplate(text) or _is_date_line(text) or _is_promo(text) or _is_byline(text)
+
+
+def _is_byline(text: str) -> bool:
+    """'Von Nina Magoley', 'By Jane Doe, Berlin', 'Par Les Echos': the byline, set as a line of the text."""
+    return len(text.split()) <= MAX_BYLINE_WORDS and not SENTENCE_END.search(text) and bool(_BYLINE.match(text))
 
 
 def without_furniture(blocks: list[Paragraph], tree: Any, min_chars: int) -> list[Paragraph]:

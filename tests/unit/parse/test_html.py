@@ -264,3 +264,13 @@ def test_a_block_repeating_any_version_of_the_headline_is_left_out():
     result = parse(raw_html(page, url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.title == "Harbour plan approved"
     assert "Council backs harbour plan at last" not in [block.text for block in result.body]
+
+
+@pytest.mark.parametrize("byline", ["Von Nina Muster", "By Jane Doe, Berlin", "Par Les Échos"])
+def test_a_byline_set_as_a_line_of_the_text_is_left_out(byline: str):
+    sentence = "<p>Von den Plänen des Rates war lange die Rede, und am Montag wurden sie beschlossen. " * 2 + "</p>"
+    page = _story_page(before=f"<p>{byline}</p>", after=sentence)
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    texts = [block.text for block in result.body]
+    assert byline not in texts and any(text.startswith("Von den Plänen") for text in texts)
