@@ -20,7 +20,12 @@ _BOILERPLATE = re.compile(
     r"^[^.!?]{0,60}(/|\bvia\s)\s*(getty( images)?|afp|reuters|ap|dpa|picture[ -]alliance|imago|epa|shutterstock|"
     r"keystone|istock|xinhua|anadolu|bloomberg|ntb|tt|ritzau|scanpix|anp|belga|apa)\W*$|"
     r"^\W*(more|read more|read also|also read|see also|related|lesen sie auch|mehr zum thema|auch interessant|"
-    r"lire aussi|à lire aussi|leer más|lea también|leia também|leggi anche|les også|läs också|læs også)\b\s*:?|"
+    r"lire aussi|à lire aussi|leer más|lea también|leia também|leia mais|leggi anche|les også|läs också|læs også|"
+    r"lees ook|lees meer|lue myös|czytaj więcej|czytaj także|czytaj też|přečtěte si také|читайте также)\b\s*:?|"
+    r"\bexterne[nr]? inhalte?\b|\bexternal content\b|\bcontenu externe\b|\bcontenido externo\b|"
+    r"\b(youtube|twitter|instagram|tiktok|facebook|podcast)[- ](inhalt|content|video|post|embed)\b|^\W*embed\W*$|"
+    r"réservée? aux abonnés|(s[óo]lo|exclusiva) para suscriptores|nur für abonnenten|for subscribers only|"
+    r"(hat )?ihnen (dieser|der) artikel gefallen|did you (like|enjoy) this (article|story)|"
     r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)

@@ -274,3 +274,12 @@ def test_a_byline_set_as_a_line_of_the_text_is_left_out(byline: str):
     assert isinstance(result, ParsedArticle)
     texts = [block.text for block in result.body]
     assert byline not in texts and any(text.startswith("Von den Plänen") for text in texts)
+
+
+@pytest.mark.parametrize("notice", ["Link zum YouTube-Inhalt", "Externer Inhalt nicht verfügbar", "Czytaj więcej",
+                                    "La suite est réservée aux abonnés.", "Hat Ihnen dieser Artikel gefallen?"])
+def test_placeholders_and_notices_in_many_languages_are_left_out(notice: str):
+    sentence = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
+    page = _story_page(after=sentence + f"<p>{notice}</p>" + sentence * 2)
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and notice not in [block.text for block in result.body]
