@@ -28,6 +28,8 @@ from newsflow.parse.source_time import parse_source_time
 from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
 MIN_BODY_CHARS = 200  # less visible text than this is not an article (a stub, listing or error page)
+AUTHOR_BIO_LAST_BLOCKS = 3
+AUTHOR_BIO_OPENING_WORDS = 6
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
@@ -65,6 +67,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     body = _without_other_articles(_body(text, url, skip=_headlines_and_lede(meta, title, summary)), tree, title)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
+    body = _without_author_bio(body, authors)
     if body:
         sources["body"] = FieldSource(method="trafilatura")
         body = _with_json_ld_continuation(body, meta, sources)
@@ -263,6 +266,21 @@ def _with_bold_byline(blocks: list[Paragraph], tree: Any, authors: list[str],
     if {n.casefold() for n in names} & {n.casefold() for n in authors}:
         return without, authors
     return blocks, authors
+
+
+def _without_author_bio(blocks: list[Paragraph], authors: list[str]) -> list[Paragraph]:
+    """'Manuela Conrad ist ZDF-Reporterin für ...', 'Korrespondent Ulrich Exner ist bei WELT ...': a note on the
+    writer after the story, which names an author in its first words."""
+    names = [normalised(a) for a in authors if len(a.split()) >= 2]
+    if not names or len(blocks) <= AUTHOR_BIO_LAST_BLOCKS:
+        return blocks
+    tail = [block for block in blocks[-AUTHOR_BIO_LAST_BLOCKS:] if not _opens_with_a_name(block.text, names)]
+    return blocks[:-AUTHOR_BIO_LAST_BLOCKS] + tail
+
+
+def _opens_with_a_name(text: str, names: list[str]) -> bool:
+    opening = " ".join(normalised(text).split()[:AUTHOR_BIO_OPENING_WORDS])
+    return any(name in opening for name in names)
 
 
 def _h1_texts(element: Any) -> list[str]:

@@ -283,3 +283,12 @@ def test_placeholders_and_notices_in_many_languages_are_left_out(notice: str):
     page = _story_page(after=sentence + f"<p>{notice}</p>" + sentence * 2)
     result = parse(raw_html(page, url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and notice not in [block.text for block in result.body]
+
+
+def test_a_note_on_the_writer_after_the_story_is_left_out():
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan approved", '
+            '"author": {"@type": "Person", "name": "Jane Doe"}}</script>')
+    note = "<p>Correspondent Jane Doe has covered the city council for The Example Gazette since 2015.</p>"
+    result = parse(raw_html(_story_page(head=head, after=note), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.authors == ["Jane Doe"]
+    assert "covered the city council" not in result.full_text()
