@@ -26,6 +26,7 @@ _BOILERPLATE = re.compile(
     r"\b(youtube|twitter|instagram|tiktok|facebook|podcast)[- ](inhalt|content|video|post|embed)\b|^\W*embed\W*$|"
     r"réservée? aux abonnés|(s[óo]lo|exclusiva) para suscriptores|nur für abonnenten|for subscribers only|"
     r"(hat )?ihnen (dieser|der) artikel gefallen|did you (like|enjoy) this (article|story)|"
+    r"\b(bild|foto|fotos|photo|photos|image|credit|picture)\s*:\s*[^.:!?]{2,60}$|"
     r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)

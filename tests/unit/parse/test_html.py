@@ -187,7 +187,7 @@ def test_repeated_placeholders_go_and_a_repeated_long_paragraph_stays_once():
 
 
 @pytest.mark.parametrize("credit", ["STR/AFP via Getty Images", "Andrea Verdelli/Getty Images", "Jane Doe / dpa",
-                                    "Фото: Дмитрий Азаров"])
+                                    "Фото: Дмитрий Азаров", "Los geht's: ab Montag für 49 Euro. Bild: Max Muster"])
 def test_photo_credits_between_paragraphs_are_left_out(credit: str):
     sentence = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
     page = _story_page(after=sentence + f"<p>{credit}</p>" + sentence * 2)
