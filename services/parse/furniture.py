@@ -35,6 +35,10 @@ MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_DATE_LINE_CHARS = 60
 MIN_TRAILING_KEPT = 3
+_BOXES = etree.XPath(
+    "//*[re:test(@class, 'fact-?box|fakta-?bo(x|ks)|fakten-?box|info-?box|(^|[ _-])(author-?)?bio([ _-]|$)', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"})
+_BOX_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "span")
 MAX_BYLINE_WORDS = 8
 _BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
 _CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
@@ -66,7 +70,7 @@ def _is_byline(text: str) -> bool:
 def without_furniture(blocks: list[Paragraph], tree: Any, min_chars: int) -> list[Paragraph]:
     """The blocks without those that are furniture by their place in the page; all of them when less than
     `min_chars` would be left (then the page is better judged as it is)."""
-    kept = _without_repeated_blocks(_without_trailing_labels(_without_embeds(blocks, tree)))
+    kept = _without_repeated_blocks(_without_trailing_labels(_without_boxes(_without_embeds(blocks, tree), tree)))
     return kept if sum(len(block.text) for block in kept) >= min_chars else blocks
 
 
@@ -77,6 +81,13 @@ def _without_embeds(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
     if not embedded:
         return blocks
     return [block for block in blocks if normalised(block.text) not in embedded]
+
+
+def _without_boxes(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
+    """Fact boxes, info boxes and notes on the writer set beside the story (marked so by their class) are not
+    its text, though trafilatura keeps them when they sit inside the article's container."""
+    boxed = {normalised(element.text_content()) for box in _BOXES(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
+    return [block for block in blocks if normalised(block.text) not in boxed] if boxed else blocks
 
 
 def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:

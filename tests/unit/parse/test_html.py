@@ -292,3 +292,12 @@ def test_a_note_on_the_writer_after_the_story_is_left_out():
     result = parse(raw_html(_story_page(head=head, after=note), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.authors == ["Jane Doe"]
     assert "covered the city council" not in result.full_text()
+
+
+@pytest.mark.parametrize("box_class", ["article-factbox", "infobox", "author-bio"])
+def test_fact_boxes_and_notes_beside_the_story_are_left_out(box_class: str):
+    box = (f'<div class="{box_class}"><h3>Facts about the harbour</h3>'
+           "<p>The harbour was built in 1850 and has been rebuilt twice since then, in 1920 and 1975.</p></div>")
+    result = parse(raw_html(_story_page(after=box), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and "built in 1850" not in result.full_text()
+    assert result.full_text().count("harbour plan on Monday") == 5 * 4
