@@ -38,6 +38,10 @@ MIN_TRAILING_KEPT = 3
 _BOXES = etree.XPath(
     "//*[re:test(@class, 'fact-?box|fakta-?bo(x|ks)|fakten-?box|info-?box|(^|[ _-])(author-?)?bio([ _-]|$)', 'i')]",
     namespaces={"re": "http://exslt.org/regular-expressions"})
+# story text is never wholly inside a link; a teaser card is
+_LINK_CARDS = etree.XPath("//a[.//p or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]"
+                          "/descendant-or-self::*[self::a or self::p or self::h2 or self::h3 or self::h4 or self::h5"
+                          " or self::h6]")
 _BOX_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "span")
 MAX_BYLINE_WORDS = 8
 _BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
@@ -84,10 +88,16 @@ def _without_embeds(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
 
 
 def _without_boxes(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
-    """Fact boxes, info boxes and notes on the writer set beside the story (marked so by their class) are not
-    its text, though trafilatura keeps them when they sit inside the article's container."""
-    boxed = {normalised(element.text_content()) for box in _BOXES(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
+    """Fact boxes, info boxes and notes on the writer set beside the story (marked so by their class), and
+    cards linking to other stories (a paragraph or heading inside a link), are not its text, though trafilatura
+    keeps them when they sit inside the article's container."""
+    boxed = {_words(element) for box in _BOXES(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
+    boxed |= {_words(element) for element in _LINK_CARDS(tree)}
     return [block for block in blocks if normalised(block.text) not in boxed] if boxed else blocks
+
+
+def _words(element: Any) -> str:
+    return normalised(" ".join(element.itertext()))  # text nodes apart, as the extractor joins them
 
 
 def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:

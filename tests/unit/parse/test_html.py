@@ -301,3 +301,11 @@ def test_fact_boxes_and_notes_beside_the_story_are_left_out(box_class: str):
     result = parse(raw_html(_story_page(after=box), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and "built in 1850" not in result.full_text()
     assert result.full_text().count("harbour plan on Monday") == 5 * 4
+
+
+def test_cards_linking_to_other_stories_are_left_out():
+    cards = "".join(f'<li><a href="/story/{n}"><div><h3>Harbour {n} on alert</h3><p>OTHER STORY {n}: An official '
+                    f'said that a council elsewhere voted on a long plan for its own harbour this week, and that '
+                    f'the vote was close.</p></div></a></li>' for n in range(3))
+    result = parse(raw_html(_story_page(after=f"<ul>{cards}</ul>"), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and "OTHER STORY" not in result.full_text()
