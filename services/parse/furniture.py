@@ -27,6 +27,14 @@ _BOILERPLATE = re.compile(
     r"réservée? aux abonnés|(s[óo]lo|exclusiva) para suscriptores|nur für abonnenten|for subscribers only|"
     r"(hat )?ihnen (dieser|der) artikel gefallen|did you (like|enjoy) this (article|story)|"
     r"\b(bild|foto|fotos|photo|photos|image|credit|picture)\s*:\s*[^.:!?]{2,60}$|"
+    # contribution notes, prompts to comment, follow, report errors, log in or subscribe
+    r"^\W*with (files|reporting|reports) (from|by)\b|contributed to this report|^\W*mit (agentur)?material\b|"
+    r"fehler gefunden|found an error|spotted (an error|a mistake)|"
+    r"\bfollow(st)?( \S+){1,3} (on|auf) (twitter|x|facebook|instagram|whatsapp|google news|telegram|threads)\b|"
+    r"\bcomment(ing)? forum\b|before commenting|kommentar abgeben|um einen kommentar|"
+    r"log in or (create|register)|create an account to|会員限定|有料会員|url이 복사|"
+    r"ihre meinung ist uns wichtig|send us your feedback|have a story to tell|more to follow$|"
+    r"^\W*(sendung|dieses thema im programm)\s*:|"
     r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)
