@@ -35,6 +35,11 @@ _BOILERPLATE = re.compile(
     r"log in or (create|register)|create an account to|会員限定|有料会員|url이 복사|"
     r"ihre meinung ist uns wichtig|send us your feedback|have a story to tell|more to follow$|"
     r"^\W*(sendung|dieses thema im programm)\s*:|"
+    r"in (unserem|our) live-?blog|for more stories like this|"
+    r"(zuerst|ursprünglich) (bei|in|auf) .{1,40} erschienen|(first|originally) (published|appeared) (in|on|by)\b|"
+    r"^\W*(redaktion|übersetzung|schlussredaktion|mitarbeit|translated by|editing by|edited by|"
+    r"additional reporting by|reporting by)\s*:?\s|"
+    r"^\W*[\w.-]{1,20}\s*(\(\w{2,6}(,\s*\w{2,6})*\)|/\w{2,6})\W*$|^\W*\(\w{2,8}(/\w{2,8})*\)\W*$|"
     r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)
