@@ -29,6 +29,7 @@ from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
 MIN_BODY_CHARS = 200  # less visible text than this is not an article (a stub, listing or error page)
 AUTHOR_BIO_LAST_BLOCKS = 3
+MIN_HEADLINE_WORDS = 4
 AUTHOR_BIO_OPENING_WORDS = 6
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
@@ -64,7 +65,9 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     visible = normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
-    body = _without_other_articles(_body(text, url, skip=_headlines_and_lede(meta, title, summary)), tree, title)
+    headlines = _headlines_and_lede(meta, title, summary)
+    body = _without_other_articles(_body(text, url, skip=headlines), tree, title)
+    body = _without_leading_headline(body, headlines)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
     body = _without_author_bio(body, authors)
@@ -114,6 +117,17 @@ def _headlines_and_lede(meta: PageMeta, title: str, summary: str | None) -> set[
     versions = [title, summary, headline if isinstance(headline, str) else None, meta.first("og:title"),
                 meta.first("twitter:title"), *meta.h1]
     return {normalised(_clean_title(v)) for v in versions if v} - {""}
+
+
+def _without_leading_headline(blocks: list[Paragraph], headlines: set[str]) -> list[Paragraph]:
+    """A heading above the text that contains a version of the headline is the headline again, with a kicker
+    ('SVP-Sonderparteitag zur MigrationChiesa ruft ...', 'Spionagedrehscheibe Schweiz : Ein großer ...')."""
+    long_versions = [h for h in headlines if len(h.split()) >= MIN_HEADLINE_WORDS]
+    start = 0
+    while start < len(blocks) and blocks[start].kind == "heading" \
+            and any(h in normalised(blocks[start].text) for h in long_versions):
+        start += 1
+    return blocks[start:]
 
 
 def _clean_title(value: str | None) -> str:

@@ -313,3 +313,12 @@ def test_cards_linking_to_other_stories_are_left_out():
                     f'the vote was close.</p></div></a></li>' for n in range(3))
     result = parse(raw_html(_story_page(after=f"<ul>{cards}</ul>"), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and "OTHER STORY" not in result.full_text()
+
+
+def test_the_headline_again_with_a_kicker_above_the_text_is_left_out():
+    page = _story_page(before="<h2>Harbour works: Harbour plan approved by the council</h2>").replace(
+        b"<title>Harbour plan approved</title>", b"<title>Harbour plan approved by the council</title>").replace(
+        b"<h1>Harbour plan approved</h1>", b"<h1>Harbour plan approved by the council</h1>")
+    result = parse(raw_html(page, url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.title == "Harbour plan approved by the council"
+    assert result.body[0].text.startswith("The council approved part 0")
