@@ -46,8 +46,9 @@ _BOILERPLATE = re.compile(
 MAX_BOILERPLATE_WORDS = 25  # longer blocks are text even when they mention a credit or a newsletter
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull quote: its first copy stays
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
+MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
 MAX_DATE_LINE_CHARS = 60
-MIN_TRAILING_KEPT = 3
+MIN_BLOCKS_KEPT = 3
 _BOXES = etree.XPath(
     "//*[re:test(@class, 'fact-?box|fakta-?bo(x|ks)|fakten-?box|info-?box|(^|[ _-])(author-?)?bio([ _-]|$)', 'i')]",
     namespaces={"re": "http://exslt.org/regular-expressions"})
@@ -87,7 +88,7 @@ def _is_byline(text: str) -> bool:
 def without_furniture(blocks: list[Paragraph], tree: Any, min_chars: int) -> list[Paragraph]:
     """The blocks without those that are furniture by their place in the page; all of them when less than
     `min_chars` would be left (then the page is better judged as it is)."""
-    kept = _without_repeated_blocks(_without_trailing_labels(_without_boxes(_without_embeds(blocks, tree), tree)))
+    kept = _without_repeated_blocks(_without_labels_around(_without_boxes(_without_embeds(blocks, tree), tree)))
     return kept if sum(len(block.text) for block in kept) >= min_chars else blocks
 
 
@@ -113,14 +114,19 @@ def _words(element: Any) -> str:
     return normalised(" ".join(element.itertext()))  # text nodes apart, as the extractor joins them
 
 
-def _without_trailing_labels(blocks: list[Paragraph]) -> list[Paragraph]:
+def _without_labels_around(blocks: list[Paragraph]) -> list[Paragraph]:
     """Short lines without a sentence mark after the story ('Weiterführende Links', 'Related coverage',
-    '関連キーワード') are the headings of the page's boxes that follow it, not text."""
+    '関連キーワード') are the headings of the page's boxes that follow it; before it ('World', 'Article content',
+    'Hauptinhalt'), section labels and landmarks. Neither is text."""
     end = len(blocks)
-    while end > MIN_TRAILING_KEPT and len(blocks[end - 1].text) < MAX_LABEL_CHARS \
+    while end > MIN_BLOCKS_KEPT and len(blocks[end - 1].text) < MAX_LABEL_CHARS \
             and not SENTENCE_END.search(blocks[end - 1].text):
         end -= 1
-    return blocks[:end]
+    start = 0
+    while end - start > MIN_BLOCKS_KEPT and len(blocks[start].text) < MAX_LEADING_LABEL_CHARS \
+            and not SENTENCE_END.search(blocks[start].text):
+        start += 1
+    return blocks[start:end]
 
 
 def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:

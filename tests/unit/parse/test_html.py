@@ -322,3 +322,8 @@ def test_the_headline_again_with_a_kicker_above_the_text_is_left_out():
     result = parse(raw_html(page, url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.title == "Harbour plan approved by the council"
     assert result.body[0].text.startswith("The council approved part 0")
+
+
+def test_section_labels_and_landmarks_above_the_text_are_left_out():
+    result = parse(raw_html(_story_page(before="<p>World</p><h2>Article content</h2>"), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.body[0].text.startswith("The council approved part 0")
