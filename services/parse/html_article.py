@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,6 +37,12 @@ _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
 _VISIBLE_TEXT = etree.XPath(
     "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+# text of at least this many characters directly in a container, after a block, is a paragraph without its <p>
+_LOOSE_TEXT = etree.XPath("//*[self::div or self::article or self::section or self::main or self::td]"
+                          "/text()[string-length(normalize-space(.)) >= 40]")
+_BLOCK_TAGS = {"p", "div", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "figure"}
+_INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q",
+                "code", "time"}
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
 _MARKDOWN_NOISE = re.compile(r"\{:[^}\n]*\}|(?<!\w)\*{1,2}(?=\w)|(?<=[\w.,!?])\*{1,2}(?!\w)")  # {: .small}, *emphasis*
 _MARKUP_DIRECTIVE = re.compile(r"^[+#=*\[{<]{2,}\w*\W*$")
@@ -66,7 +73,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary)
-    body = _without_other_articles(_body(text, url, skip=headlines), tree, title)
+    body = _without_other_articles(_body(_with_loose_text_wrapped(text, tree), url, skip=headlines), tree, title)
     body = _without_leading_headline(body, headlines)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
@@ -224,6 +231,29 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
             sources["summary"] = FieldSource(method=method)
             return text
     return None
+
+
+def _with_loose_text_wrapped(text: str, tree: Any) -> str:
+    """Some sites set paragraphs as bare text between blocks ('<h2>…</h2>Text <a>…</a> more text<h2>…'), which
+    trafilatura does not read. Each such run (the text and the inline elements after it) is wrapped in a <p> of
+    its own, as readability does, in a copy of the page; pages without loose text go through untouched."""
+    if not any(t.is_tail and t.getparent().tag in _BLOCK_TAGS for t in _LOOSE_TEXT(tree)):
+        return text
+    copy = deepcopy(tree)
+    for loose in [t for t in _LOOSE_TEXT(copy) if t.is_tail and t.getparent().tag in _BLOCK_TAGS]:
+        _wrap_run_after(loose.getparent())
+    return lxml_html.tostring(copy, encoding="unicode")
+
+
+def _wrap_run_after(block: Any) -> None:
+    paragraph = etree.Element("p")
+    paragraph.text, block.tail = block.tail, None
+    following = block.getnext()
+    while following is not None and isinstance(following.tag, str) and following.tag in _INLINE_TAGS:
+        after = following.getnext()
+        paragraph.append(following)  # moves it (with its tail) into the paragraph
+        following = after
+    block.addnext(paragraph)
 
 
 def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:

@@ -327,3 +327,17 @@ def test_the_headline_again_with_a_kicker_above_the_text_is_left_out():
 def test_section_labels_and_landmarks_above_the_text_are_left_out():
     result = parse(raw_html(_story_page(before="<p>World</p><h2>Article content</h2>"), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle) and result.body[0].text.startswith("The council approved part 0")
+
+
+def test_paragraphs_set_as_bare_text_between_blocks_are_read():
+    loose = "".join(f"<h2>Part {n}</h2>The council debated part {n} of the harbour plan for a long time, and "
+                    f'<a href="/plan">the plan</a> was approved on Monday by a large majority of members.'
+                    for n in range(4))
+    page = f"""<html lang="en"><head><title>Harbour plan approved</title></head><body><article>
+      <h1>Harbour plan approved</h1><div class="text">{loose}</div></article></body></html>"""
+    result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    texts = [block.text for block in result.body]
+    assert [t for t in texts if t.startswith("The council debated")] == [
+        f"The council debated part {n} of the harbour plan for a long time, and the plan was approved on Monday "
+        f"by a large majority of members." for n in range(4)]
