@@ -45,6 +45,14 @@ _BOILERPLATE = re.compile(
     r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
     re.IGNORECASE)
 MAX_BOILERPLATE_WORDS = 25  # longer blocks are text even when they mention a credit or a newsletter
+MAX_NOTICE_WORDS = 60
+_NOTICE = re.compile(
+    r"affiliate-?links?\b|\bearn (us )?an? (affiliate )?commission|independently selected|independently select|"
+    r"maschinelle übersetzung|machine[- ]translated|dieser artikel ist eine übersetzung|"
+    r"empfohlener redaktioneller inhalt|recommended editorial content|externen? inhalte? angezeigt|"
+    r"melden sie den fehler|please bookmark|^\W*stay informed with|partnermarke|"
+    r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)",
+    re.IGNORECASE)
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull quote: its first copy stays
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
@@ -154,8 +162,11 @@ def _is_date_line(text: str) -> bool:
 
 
 def _is_boilerplate(text: str) -> bool:
-    """Site furniture that text extractors let through: short blocks of credits, promos and notices."""
-    return len(text.split()) <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(text))
+    """Site furniture that text extractors let through: short blocks of credits, promos and notices, and the
+    longer notices about links, consent, translation and support that no story sentence reads like."""
+    words = len(text.split())
+    return (words <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(text))) or \
+        (words <= MAX_NOTICE_WORDS and bool(_NOTICE.search(text)))
 
 
 def is_link_list(container: Any) -> bool:

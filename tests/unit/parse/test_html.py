@@ -281,7 +281,10 @@ def test_a_byline_set_as_a_line_of_the_text_is_left_out(byline: str):
                                     "With files from The Associated Press", "Fehler gefunden? Jetzt melden.",
                                     "Follow the Gazette on Google News for the latest news.",
                                     "Join our commenting forum", "(dmk)", "SDA/sep", "Editing by Jane Doe",
-                                    "This article was first published in The Example Review."])
+                                    "This article was first published in The Example Review.",
+                                    "In diesem Artikel sind Affiliate-Links enthalten. Durch einen Klick darauf "
+                                    "gelangen Sie direkt zum Anbieter. Sollten Sie sich dort für einen Kauf "
+                                    "entscheiden, erhalten wir eine kleine Provision."])
 def test_placeholders_and_notices_in_many_languages_are_left_out(notice: str):
     sentence = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
     page = _story_page(after=sentence + f"<p>{notice}</p>" + sentence * 2)
