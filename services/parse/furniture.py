@@ -51,7 +51,9 @@ _NOTICE = re.compile(
     r"maschinelle übersetzung|machine[- ]translated|dieser artikel ist eine übersetzung|"
     r"empfohlener redaktioneller inhalt|recommended editorial content|externen? inhalte? angezeigt|"
     r"melden sie den fehler|please bookmark|^\W*stay informed with|partnermarke|"
-    r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)",
+    r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)|"
+    r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
+    r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter",
     re.IGNORECASE)
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull quote: its first copy stays
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box

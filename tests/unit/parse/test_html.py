@@ -284,7 +284,9 @@ def test_a_byline_set_as_a_line_of_the_text_is_left_out(byline: str):
                                     "This article was first published in The Example Review.",
                                     "In diesem Artikel sind Affiliate-Links enthalten. Durch einen Klick darauf "
                                     "gelangen Sie direkt zum Anbieter. Sollten Sie sich dort für einen Kauf "
-                                    "entscheiden, erhalten wir eine kleine Provision."])
+                                    "entscheiden, erhalten wir eine kleine Provision.",
+                                    "Tu suscripción se está usando en otro dispositivo",
+                                    "Durchschnittliche Bewertung: 0,0"])
 def test_placeholders_and_notices_in_many_languages_are_left_out(notice: str):
     sentence = "<p>" + "The harbour plan was debated for a long time by everyone involved in it. " * 3 + "</p>"
     page = _story_page(after=sentence + f"<p>{notice}</p>" + sentence * 2)
