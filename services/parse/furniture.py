@@ -21,7 +21,8 @@ _BOILERPLATE = re.compile(
     r"keystone|istock|xinhua|anadolu|bloomberg|ntb|tt|ritzau|scanpix|anp|belga|apa)\W*$|"
     r"^\W*(more|read more|read also|also read|see also|related|lesen sie auch|mehr zum thema|auch interessant|"
     r"lire aussi|à lire aussi|leer más|lea también|leia também|leia mais|leggi anche|les også|läs också|læs også|"
-    r"lees ook|lees meer|lue myös|czytaj więcej|czytaj także|czytaj też|přečtěte si také|читайте также)\b\s*:?|"
+    r"lees ook|lees meer|lue myös|czytaj więcej|czytaj także|czytaj też|přečtěte si také|читайте также|"
+    r"mehr themen|weitere themen|more topics)\b\s*:?|"
     r"\bexterne[nr]? inhalte?\b|\bexternal content\b|\bcontenu externe\b|\bcontenido externo\b|"
     r"\b(youtube|twitter|instagram|tiktok|facebook|podcast)[- ](inhalt|content|video|post|embed)\b|^\W*embed\W*$|"
     r"réservée? aux abonnés|(s[óo]lo|exclusiva) para suscriptores|nur für abonnenten|for subscribers only|"
@@ -50,7 +51,7 @@ _NOTICE = re.compile(
     r"affiliate-?links?\b|\bearn (us )?an? (affiliate )?commission|independently selected|independently select|"
     r"maschinelle übersetzung|machine[- ]translated|dieser artikel ist eine übersetzung|"
     r"empfohlener redaktioneller inhalt|recommended editorial content|externen? inhalte? angezeigt|"
-    r"melden sie den fehler|please bookmark|^\W*stay informed with|partnermarke|"
+    r"melden sie den fehler|please bookmark|^\W*stay informed with|partnermarke|^\W*(photos?|fotos?)\s*:|"
     r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)|"
     r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
     r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter",
