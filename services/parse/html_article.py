@@ -40,6 +40,7 @@ _VISIBLE_TEXT = etree.XPath(
 # text of at least this many characters directly in a container, after a block, is a paragraph without its <p>
 _LOOSE_TEXT = etree.XPath("//*[self::div or self::article or self::section or self::main or self::td]"
                           "/text()[string-length(normalize-space(.)) >= 40]")
+_RUBY = etree.XPath("//ruby//*[self::rt or self::rp or self::rb]")
 _BLOCK_TAGS = {"p", "div", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "figure"}
 _INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q",
                 "code", "time"}
@@ -73,7 +74,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary)
-    body = _without_other_articles(_body(_with_loose_text_wrapped(text, tree), url, skip=headlines), tree, title)
+    body = _without_other_articles(_body(_prepared_for_extraction(text, tree), url, skip=headlines), tree, title)
     body = _without_leading_headline(body, headlines)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
@@ -233,16 +234,24 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
     return None
 
 
-def _with_loose_text_wrapped(text: str, tree: Any) -> str:
-    """Some sites set paragraphs as bare text between blocks ('<h2>…</h2>Text <a>…</a> more text<h2>…'), which
-    trafilatura does not read. Each such run (the text and the inline elements after it) is wrapped in a <p> of
-    its own, as readability does, in a copy of the page; pages without loose text go through untouched."""
-    if not any(t.is_tail and t.getparent().tag in _BLOCK_TAGS for t in _LOOSE_TEXT(tree)):
+def _prepared_for_extraction(text: str, tree: Any) -> str:
+    """The page as trafilatura should read it. Two things it would lose are mended, in a copy of the page:
+    paragraphs set as bare text between blocks ('<h2>…</h2>Text <a>…</a> more text<h2>…') are wrapped in a <p>
+    of their own, as readability does; ruby readings (<rt>, with their <rp> parentheses) become text, as a plain
+    rendering shows them: '尹錫悦（ユンソンニョル）'. Pages with neither go through untouched."""
+    if not (_loose_text(tree) or _RUBY(tree)):
         return text
     copy = deepcopy(tree)
-    for loose in [t for t in _LOOSE_TEXT(copy) if t.is_tail and t.getparent().tag in _BLOCK_TAGS]:
+    for loose in _loose_text(copy):
         _wrap_run_after(loose.getparent())
+    for annotation in _RUBY(copy):
+        annotation.drop_tag()
     return lxml_html.tostring(copy, encoding="unicode")
+
+
+def _loose_text(tree: Any) -> list[Any]:
+    """Text nodes that follow a block directly inside a container."""
+    return [text for text in _LOOSE_TEXT(tree) if text.is_tail and text.getparent().tag in _BLOCK_TAGS]
 
 
 def _wrap_run_after(block: Any) -> None:

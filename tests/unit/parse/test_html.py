@@ -346,3 +346,13 @@ def test_paragraphs_set_as_bare_text_between_blocks_are_read():
     assert [t for t in texts if t.startswith("The council debated")] == [
         f"The council debated part {n} of the harbour plan for a long time, and the plan was approved on Monday "
         f"by a large majority of members." for n in range(4)]
+
+
+def test_ruby_readings_are_kept_as_a_plain_rendering_shows_them():
+    sentence = ("韓国の<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>大統領は３日夜、"
+                "緊急談話を出し、野党が国政をまひさせているとして「非常戒厳」を宣言した。")
+    page = f"""<html lang="ja"><head><title>非常戒厳を宣言</title></head><body><article><h1>非常戒厳を宣言</h1>
+      {"".join(f"<p>{sentence}{n}</p>" for n in range(6))}</article></body></html>"""
+    result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle)
+    assert result.body[0].text.startswith("韓国の尹錫悦（ユンソンニョル）大統領は")
