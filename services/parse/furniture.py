@@ -61,9 +61,8 @@ MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sent
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
 MAX_DATE_LINE_CHARS = 60
 MIN_BLOCKS_KEPT = 3
-_BOXES = etree.XPath(
-    "//*[re:test(@class, 'fact-?box|fakta-?bo(x|ks)|fakten-?box|info-?box|(^|[ _-])(author-?)?bio([ _-]|$)', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"})
+_BOX_CLASS = re.compile(r"fact-?box|fakta-?bo[xk]|fakten-?box|info-?box|(?<![a-z])bio(?![a-z])")
+_CLASS_NAMES = etree.XPath("//@class", smart_strings=False)
 # story text is never wholly inside a link; a teaser card is
 _LINK_CARDS = etree.XPath("//a[.//p or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]"
                           "/descendant-or-self::*[self::a or self::p or self::h2 or self::h3 or self::h4 or self::h5"
@@ -117,9 +116,18 @@ def _without_boxes(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
     """Fact boxes, info boxes and notes on the writer set beside the story (marked so by their class), and
     cards linking to other stories (a paragraph or heading inside a link), are not its text, though trafilatura
     keeps them when they sit inside the article's container."""
-    boxed = {_words(element) for box in _BOXES(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
+    boxed = {_words(element) for box in _boxes(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
     boxed |= {_words(element) for element in _LINK_CARDS(tree)}
     return [block for block in blocks if normalised(block.text) not in boxed] if boxed else blocks
+
+
+def _boxes(tree: Any) -> list[Any]:
+    """Elements whose class marks a box; the class names are first searched all at once (fast), and the
+    elements only on pages that have such a class."""
+    if not _BOX_CLASS.search(" ".join(_CLASS_NAMES(tree)).lower()):
+        return []
+    return [element for element in tree.iter() if isinstance(element.tag, str)
+            and _BOX_CLASS.search((element.get("class") or "").lower())]
 
 
 def _words(element: Any) -> str:
