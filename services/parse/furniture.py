@@ -43,8 +43,7 @@ _BOILERPLATE = re.compile(
     r"additional reporting by|reporting by)\s*:?\s|"
     r"^\W*[\w.-]{1,20}\s*(\(\w{2,6}(,\s*\w{2,6})*\)|/\w{2,6})\W*$|^\W*\(\w{2,8}(/\w{2,8})*\)\W*$|"
     r"newsletter|\bsubscribe\b|\babonnieren\b|follow us|folgen sie uns|sign up|get in touch|"
-    r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",
-    re.IGNORECASE)
+    r"^\W*(lesedauer|reading time|lesezeit|temps de lecture|tiempo de lectura)\b|\b\d+\s*min(ute)?s? read\b",)
 MAX_BOILERPLATE_WORDS = 25  # longer blocks are text even when they mention a credit or a newsletter
 MAX_NOTICE_WORDS = 60
 _NOTICE = re.compile(
@@ -54,8 +53,7 @@ _NOTICE = re.compile(
     r"melden sie den fehler|please bookmark|^\W*stay informed with|partnermarke|^\W*(photos?|fotos?)\s*:|"
     r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)|"
     r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
-    r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter",
-    re.IGNORECASE)
+    r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter",)
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull quote: its first copy stays
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
@@ -175,9 +173,9 @@ def _is_date_line(text: str) -> bool:
 def _is_boilerplate(text: str) -> bool:
     """Site furniture that text extractors let through: short blocks of credits, promos and notices, and the
     longer notices about links, consent, translation and support that no story sentence reads like."""
-    words = len(text.split())
-    return (words <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(text))) or \
-        (words <= MAX_NOTICE_WORDS and bool(_NOTICE.search(text)))
+    words, lowered = len(text.split()), text.lower()  # the patterns are lower case: faster than IGNORECASE
+    return (words <= MAX_BOILERPLATE_WORDS and bool(_BOILERPLATE.search(lowered))) or \
+        (words <= MAX_NOTICE_WORDS and bool(_NOTICE.search(lowered)))
 
 
 def is_link_list(container: Any) -> bool:
