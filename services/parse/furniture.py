@@ -60,7 +60,9 @@ MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may ope
 MAX_DATE_LINE_CHARS = 60
 MIN_BLOCKS_KEPT = 3
 _BOX_CLASS = re.compile(r"fact-?box|fakta-?bo[xk]|fakten-?box|info-?box|(?<![a-z])bio(?![a-z])")
+_BOX_CLASS_HINTS = ("factbox", "fact-box", "fakta", "faktenbox", "fakten-box", "infobox", "info-box", "bio")
 _CLASS_NAMES = etree.XPath("//@class", smart_strings=False)
+_ELEMENTS_OF_CLASS = etree.XPath("//*[@class = $name]")
 # story text is never wholly inside a link; a teaser card is
 _LINK_CARDS = etree.XPath("//a[.//p or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]"
                           "/descendant-or-self::*[self::a or self::p or self::h2 or self::h3 or self::h4 or self::h5"
@@ -120,12 +122,14 @@ def _without_boxes(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
 
 
 def _boxes(tree: Any) -> list[Any]:
-    """Elements whose class marks a box; the class names are first searched all at once (fast), and the
-    elements only on pages that have such a class."""
-    if not _BOX_CLASS.search(" ".join(_CLASS_NAMES(tree)).lower()):
+    """Elements whose class marks a box. All class names are first looked at together, for a hint (fast);
+    only pages with one are searched further."""
+    classes = _CLASS_NAMES(tree)
+    joined = " ".join(classes).lower()
+    if not any(hint in joined for hint in _BOX_CLASS_HINTS):
         return []
-    return [element for element in tree.iter() if isinstance(element.tag, str)
-            and _BOX_CLASS.search((element.get("class") or "").lower())]
+    marked = {name for name in set(classes) if _BOX_CLASS.search(name.lower())}
+    return [element for name in marked for element in _ELEMENTS_OF_CLASS(tree, name=name)]
 
 
 def _words(element: Any) -> str:

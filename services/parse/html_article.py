@@ -35,8 +35,8 @@ AUTHOR_BIO_OPENING_WORDS = 6
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
-_VISIBLE_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+_VISIBLE_TEXT = etree.XPath(  # parent, not ancestor: those elements hold only text (and it is much faster)
+    "//body//text()[not(parent::script or parent::style or parent::noscript)]", smart_strings=False)
 # text of at least this many characters directly in a container, after a block, is a paragraph without its <p>
 _LOOSE_TEXT = etree.XPath("//*[self::div or self::article or self::section or self::main or self::td]"
                           "/text()[string-length(normalize-space(.)) >= 40]")
