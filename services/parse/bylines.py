@@ -22,6 +22,7 @@ _AUTHOR_PAGE_LINKS = etree.XPath(
 _BY_LINES = etree.XPath(
     "//body//*[re:test(normalize-space(text()), '^(By|Von|Par|Por|Door|Av|Af|Przez)\\s+\\w', '')]"
     "[not(ancestor::nav or ancestor::footer or ancestor::aside or self::script or self::style)]", namespaces=_EXSLT)
+_STORY_ARTICLES = etree.XPath("//article[not(ancestor::article)][.//h1]")
 _BY_LINE_TAIL = re.compile(r",?\s+(in|on|am|le|el|en|im)\s*$|\s*[·|•].*$", re.IGNORECASE)
 MAX_BY_LINE_WORDS = 8
 BOLD_BYLINE_FIRST_BLOCKS = 3  # a bold name further into the text is a sub-heading ("Flawed Approach")
@@ -37,7 +38,9 @@ def layout_byline(tree: Any) -> list[str]:
     """The byline as the page lays it out (author/byline classes, rel=author), without the metadata
     trafilatura's own search reads first; else the links to the writers' pages, by their address (/autoren/...)
     or marked as a person's. Only names that look like a person's."""
-    found = trafilatura_metadata.extract_author(tree)
+    # within the story's own <article> when the page has one (trafilatura copies what it searches: less to copy)
+    articles = _STORY_ARTICLES(tree)
+    found = trafilatura_metadata.extract_author(articles[0] if len(articles) == 1 else tree)
     names = clean_authors(a for a in (found or "").split(";"))
     if not names:
         names = clean_authors(clean_space(a.text_content()) for a in _AUTHOR_PAGE_LINKS(tree))
