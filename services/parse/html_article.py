@@ -2,14 +2,15 @@
 extractors find (trafilatura for the body, htmldate for dates), each field recording where it came from.
 
 Order of trust, field by field, is the result of measuring on the dev set (`make bench-extract`): structured
-metadata is usually right for titles, dates and authors; trafilatura is best for the body.
+metadata is usually right for titles, dates and authors; trafilatura is best for the body. Beside this module:
+`prepare` mends the page before trafilatura reads it, `furniture` tells blocks that are not the story's text,
+`bylines` reads bylines from the layout, `authors` cleans names.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from copy import deepcopy
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -25,6 +26,7 @@ from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
 from newsflow.parse.furniture import is_furniture, is_link_list, without_furniture
 from newsflow.parse.normalise import clean_space, normalised
 from newsflow.parse.page_meta import PageMeta, read_page_meta
+from newsflow.parse.prepare import prepared_for_extraction
 from newsflow.parse.source_time import parse_source_time
 from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
@@ -37,13 +39,6 @@ _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
 _VISIBLE_TEXT = etree.XPath(  # parent, not ancestor: those elements hold only text (and it is much faster)
     "//body//text()[not(parent::script or parent::style or parent::noscript)]", smart_strings=False)
-# text of at least this many characters directly in a container, after a block, is a paragraph without its <p>
-_LOOSE_TEXT = etree.XPath("//*[self::div or self::article or self::section or self::main or self::td]"
-                          "/text()[string-length(normalize-space(.)) >= 40]")
-_RUBY = etree.XPath("//ruby//*[self::rt or self::rp or self::rb]")
-_BLOCK_TAGS = {"p", "div", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote", "figure"}
-_INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "small", "mark", "abbr", "cite", "q",
-                "code", "time"}
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
 _MARKDOWN_NOISE = re.compile(r"\{:[^}\n]*\}|(?<!\w)\*{1,2}(?=\w)|(?<=[\w.,!?])\*{1,2}(?!\w)")  # {: .small}, *emphasis*
 _MARKUP_DIRECTIVE = re.compile(r"^[+#=*\[{<]{2,}\w*\W*$")
@@ -74,7 +69,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     summary = _summary(meta, visible, sources)
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary)
-    body = _without_other_articles(_body(_prepared_for_extraction(text, tree), url, skip=headlines), tree, title)
+    body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, skip=headlines), tree, title)
     body = _without_leading_headline(body, headlines)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
@@ -232,37 +227,6 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
             sources["summary"] = FieldSource(method=method)
             return text
     return None
-
-
-def _prepared_for_extraction(text: str, tree: Any) -> str:
-    """The page as trafilatura should read it. Two things it would lose are mended, in a copy of the page:
-    paragraphs set as bare text between blocks ('<h2>…</h2>Text <a>…</a> more text<h2>…') are wrapped in a <p>
-    of their own, as readability does; ruby readings (<rt>, with their <rp> parentheses) become text, as a plain
-    rendering shows them: '尹錫悦（ユンソンニョル）'. Pages with neither go through untouched."""
-    if not (_loose_text(tree) or _RUBY(tree)):
-        return text
-    copy = deepcopy(tree)
-    for loose in _loose_text(copy):
-        _wrap_run_after(loose.getparent())
-    for annotation in _RUBY(copy):
-        annotation.drop_tag()
-    return lxml_html.tostring(copy, encoding="unicode")
-
-
-def _loose_text(tree: Any) -> list[Any]:
-    """Text nodes that follow a block directly inside a container."""
-    return [text for text in _LOOSE_TEXT(tree) if text.is_tail and text.getparent().tag in _BLOCK_TAGS]
-
-
-def _wrap_run_after(block: Any) -> None:
-    paragraph = etree.Element("p")
-    paragraph.text, block.tail = block.tail, None
-    following = block.getnext()
-    while following is not None and isinstance(following.tag, str) and following.tag in _INLINE_TAGS:
-        after = following.getnext()
-        paragraph.append(following)  # moves it (with its tail) into the paragraph
-        following = after
-    block.addnext(paragraph)
 
 
 def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
