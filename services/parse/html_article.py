@@ -415,5 +415,3 @@ def _canonical(meta: PageMeta, url: str | None) -> str | None:
 def _language(lang: str | None) -> str | None:
     primary = (lang or "").replace("_", "-").split("-")[0].strip().lower()
     return {"nb": "no", "nn": "no"}.get(primary, primary) if re.fullmatch(r"[a-z]{2}", primary) else None
-
-
