@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from benchmarks.devset import Page, available, pages
+from benchmarks.devset import Page, pages, require
 from benchmarks.extraction_metrics import Scores
 from newsflow.parse.source_time import local_date
 from newsflow.parse.stage import Rejected, parse
@@ -70,8 +70,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args()
-    if not available():
-        raise SystemExit("the dev set is missing: expected ../shared/datasets/fundus-testdata next to the repo")
+    require()
     now = datetime.now(UTC)
     ours, theirs, rejected = Scores(), Scores(), {}
     dev_pages = list(pages(args.limit))

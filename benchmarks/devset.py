@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-DEVSET = (Path(os.environ.get("NEWSFLOW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-          / "datasets" / "fundus-testdata")
+#: the project's shared folder (dev sets, the original seed) sits beside the checkout; a user's clone has none
+SHARED = Path(os.environ.get("NEWSFLOW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+DEVSET = SHARED / "datasets" / "fundus-testdata"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Page:
 
 
 def pages(limit: int | None = None, root: Path = DEVSET) -> Iterator[Page]:
+    require(root)
     truth = json.loads((root / "ground-truth.json").read_text())
     for n, (key, record) in enumerate(sorted(truth.items())):
         if limit is not None and n >= limit:
@@ -49,3 +51,19 @@ def _authors(value: str | list[str] | None) -> list[str]:
 
 def available(root: Path = DEVSET) -> bool:
     return (root / "ground-truth.json").exists()
+
+
+def missing_reason(root: Path = DEVSET) -> str | None:
+    """Why the dev set at `root` cannot be used, naming it and how to get it; None when it is there."""
+    if available(root):
+        return None
+    return (f"dev set {root.name!r} not found at {root}: the dev sets are not part of the repository; put the "
+            f"project's shared folder beside the checkout (../shared/datasets/{root.name}) or point "
+            "NEWSFLOW_SHARED_DIR at a copy of it")
+
+
+def require(root: Path = DEVSET) -> None:
+    """Benchmarks stop with one clear line when their dev set is missing (tests skip: tests/conftest.py)."""
+    reason = missing_reason(root)
+    if reason:
+        raise SystemExit(f"newsflow: {reason}")

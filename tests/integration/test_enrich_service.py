@@ -6,8 +6,9 @@ from __future__ import annotations
 from newsflow.parse.stage import parse
 from newsflow.search import OpenSearchEngine
 from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, EnrichedArticle, article_id_for_url, decode, encode
+from tests.conftest import SEED
 from tests.integration.kafka_helpers import produce, read, wait_committed
-from tests.unit.parse.conftest import NOW, SEED, raw_text
+from tests.unit.parse.conftest import NOW, raw_text
 
 
 async def test_seed_and_its_syndicated_copy_are_enriched(pipeline_topics, service_factory):

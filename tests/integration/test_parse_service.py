@@ -11,8 +11,9 @@ import httpx
 
 from newsflow.common.ops import ServiceStatus, service_status
 from newsflow_schemas import ARTICLES_PARSED, ARTICLES_RAW, DEAD_LETTERS, ParsedArticle, Stage, decode, encode
+from tests.conftest import SEED
 from tests.integration.kafka_helpers import produce, read, wait_committed
-from tests.unit.parse.conftest import PAGES, SEED, raw_html, raw_text
+from tests.unit.parse.conftest import PAGES, raw_html, raw_text
 
 
 async def test_parse_service_routes_every_kind_of_input(pipeline_topics, service_factory):

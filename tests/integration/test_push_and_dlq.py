@@ -12,8 +12,9 @@ from newsflow.cli import app
 from newsflow.common.outcomes import Outcome
 from newsflow.common.runner import Incoming, dead_letter_for
 from newsflow_schemas import ARTICLES_RAW, Stage, article_id_for_text, dead_letter_topic, decode, encode
+from tests.conftest import SEED
 from tests.integration.kafka_helpers import produce, read
-from tests.unit.parse.conftest import SEED, raw_html
+from tests.unit.parse.conftest import raw_html
 
 
 def _cli(*args: str):

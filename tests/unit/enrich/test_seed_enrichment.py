@@ -15,7 +15,7 @@ from tests.unit.parse.conftest import NOW, raw_text
 
 @pytest.fixture(scope="module")
 def seed(tools) -> EnrichedArticle:
-    from tests.unit.parse.conftest import SEED
+    from tests.conftest import SEED
 
     article = parse(raw_text(SEED.read_text()), NOW)
     return asyncio.run(enrich(article, analyse(article, tools), MemoryBandStore(), NOW))

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.bench_extract import raw_document
-from benchmarks.devset import available, pages
+from benchmarks.devset import pages
 from benchmarks.extraction_metrics import Scores
 from newsflow.parse.source_time import local_date
 from newsflow.parse.stage import Rejected, parse
+from tests.conftest import require_devset
 from tests.unit.parse.conftest import NOW
 
 FLOORS = {"body_f1": 0.965, "title": 0.85, "date": 0.97, "authors_f1": 0.915}
@@ -18,8 +19,7 @@ FLOORS = {"body_f1": 0.965, "title": 0.85, "date": 0.97, "authors_f1": 0.915}
 
 @pytest.fixture(scope="module")
 def scores() -> Scores:
-    if not available():
-        pytest.fail("the shared dev set is missing (../shared/datasets/fundus-testdata beside the repo)")
+    require_devset()
     result = Scores()
     for page in pages():
         article = parse(raw_document(page, NOW), NOW)
