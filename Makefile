@@ -5,7 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
-INSTALLED := $(VENV)/.installed
+# optional extras on top of dev and embedded, comma-separated: `make run NEWSFLOW_EXTRAS=embeddings` (torch from
+# PyPI is its CUDA build, ~2.7 GB of wheels, ~5 GB installed: out of the default install; CI adds it, .ci/run)
+NEWSFLOW_EXTRAS ?=
+comma := ,
+EXTRAS := dev,embedded$(if $(strip $(NEWSFLOW_EXTRAS)),$(comma)$(strip $(NEWSFLOW_EXTRAS)))
+INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: help run logs test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index bench-pipeline stop status up lint clean system-deps stack
 
@@ -21,7 +26,7 @@ $(INSTALLED): pyproject.toml schemas/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "installing Python dependencies into $(VENV) (log: $(VENV)/pip.log) ..."
 	@$(PY) -m pip install --upgrade pip > $(VENV)/pip.log 2>&1 \
-	  && $(PY) -m pip install -e ./schemas -e '.[dev,embedded,embeddings]' >> $(VENV)/pip.log 2>&1 \
+	  && $(PY) -m pip install -e ./schemas -e '.[$(EXTRAS)]' >> $(VENV)/pip.log 2>&1 \
 	  || { tail -n 30 $(VENV)/pip.log; echo "newsflow: pip install failed; full log in $(VENV)/pip.log" >&2; exit 1; }
 	@touch $@
 
@@ -33,6 +38,7 @@ stack: system-deps $(INSTALLED)
 
 run: stack
 	@$(NEWSFLOW) init
+	@$(NEWSFLOW) index migrate  # a stack kept from an earlier run moves to the current mapping (else a no-op)
 	@$(PY) infra/embedded/pipeline.py start
 	@$(PY) infra/embedded/pipeline.py demo
 	@echo
