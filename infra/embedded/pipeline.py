@@ -22,7 +22,6 @@ STAGES = ("fetch", "parse", "enrich", "index")
 DEMO_ENV = {  # the demo's feed is served on loopback: allow exactly that address
     "NEWSFLOW_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]', "NEWSFLOW_FEEDS_FILE": str(STATE / "demo-feeds.yaml"),
     "NEWSFLOW_DATA_DIR": str(STATE / "services"), "NEWSFLOW_LOG_FORMAT": "json",
-    "NEWSFLOW_EMBEDDINGS": "true",  # make installs the extra: `newsflow similar` works on the demo's articles
 }
 
 
@@ -41,10 +40,18 @@ def _spawn(name: str, command: list[str]) -> str:
     (STATE / "run").mkdir(parents=True, exist_ok=True)
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
     with (STATE / "logs" / f"{name}.log").open("ab") as log:
-        proc = subprocess.Popen(command, env={**os.environ, **DEMO_ENV}, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=REPO)
+        proc = subprocess.Popen(command, env={**os.environ, **DEMO_ENV, **_embeddings_env()}, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=REPO)
     (STATE / "run" / f"{name}.pid").write_text(f"{proc.pid}\n")
     return "started"
+
+
+def _embeddings_env() -> dict[str, str]:
+    """Embeddings on when their optional extra is installed (`make run NEWSFLOW_EXTRAS=embeddings`): then
+    `newsflow similar` works on the demo's articles."""
+    from newsflow.enrich.embedding import installed
+
+    return {"NEWSFLOW_EMBEDDINGS": "true" if installed() else "false"}
 
 
 def start() -> None:
@@ -82,7 +89,8 @@ def status() -> None:
 async def demo(timeout_s: float = 240) -> int:
     from newsflow.common.settings import Settings
     from newsflow.fetch.urls import canonical_url
-    from newsflow.index.query import SearchFilters, search_body
+    from newsflow.index.dashboards import TIME_VIEWS, dashboard_url
+    from newsflow.index.query import COPIES, SearchFilters, copies_note, search_body
     from newsflow.index.setup import layout
     from newsflow.search import connect
     from newsflow.tools.commands import send_raw
@@ -116,12 +124,11 @@ async def demo(timeout_s: float = 240) -> int:
             label = query or f"entity: {filters.entities[0]}"
             print(f"\nsearch {label!r}: {found.total} hit(s)")
             for hit in found.hits:
-                duplicate = hit.source.get("duplicates", {}) or {}
-                note = " (duplicate)" if duplicate.get("cluster_id") not in (None, hit.id) else ""
-                print(f"  - {hit.source.get('title')}{note}")
+                print(f"  - {hit.source.get('title')} {copies_note(hit.collapsed.get(COPIES, 1))}".rstrip())
     finally:
         await engine.close()
-    print(f"\nDashboards: {settings.dashboards_url}/app/dashboards#/view/{settings.index_prefix}-dashboard")
+    print(f"\nDashboards: {dashboard_url(settings.dashboards_url, settings.index_prefix)}")
+    print(f"  (by publication time: {dashboard_url(settings.dashboards_url, settings.index_prefix, TIME_VIEWS[1])})")
     print("Logs: make logs      Stop: make stop")
     return 0 if count == len(wanted) else 1
 

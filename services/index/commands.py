@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from newsflow.common.settings import Settings
 from newsflow.index.dashboards import import_saved_objects
-from newsflow.index.query import SearchFilters, search_body
+from newsflow.index.query import COPIES, MARK_END, MARK_START, SearchFilters, copies_note, search_body
 from newsflow.index.setup import ensure_index_setup, layout, migrate
-from newsflow.search import SearchEngine, SearchEngineError, SearchHits, connect
+from newsflow.search import SearchEngine, SearchEngineError, SearchHit, SearchHits, connect
 
 index_app = typer.Typer(help="The article index: template, aliases, migrations.", no_args_is_help=True)
 dashboards_app = typer.Typer(help="Saved objects for Kibana / OpenSearch Dashboards.", no_args_is_help=True)
@@ -93,14 +94,17 @@ def search(
     entity: list[str] = typer.Option([], help="canonical entity name, e.g. 'Jens Stoltenberg' (repeatable)"),
     section: list[str] = typer.Option([], help="section (repeatable)"),
     size: int = typer.Option(10, min=1, max=100),
-    as_json: bool = typer.Option(False, "--json", help="print the raw hits and facets as JSON"),
+    all_copies: bool = typer.Option(
+        False, "--all-copies", help="show every near-duplicate copy (by default one hit per story, with its count)"),
+    as_json: bool = typer.Option(False, "--json", help="print the raw hits and facets as JSON (matches in <mark>)"),
 ) -> None:
-    """Search indexed articles, with highlighted snippets and facet counts."""
+    """Search indexed articles, with highlighted snippets and facet counts; near-duplicate copies fold into one."""
     filters = SearchFilters(since=since, until=until, languages=lang, sources=source, entities=entity,
                             sections=section)
 
     async def work(engine: SearchEngine, settings: Settings) -> SearchHits:
-        return await engine.search(layout(engine, settings).read_alias, search_body(query, filters, size))
+        return await engine.search(layout(engine, settings).read_alias,
+                                   search_body(query, filters, size, collapse=not all_copies))
 
     _print_hits(_with_engine(work), as_json)
 
@@ -128,22 +132,52 @@ def similar(
 
 
 def _print_hits(found: SearchHits, as_json: bool) -> None:
+    stories = (found.aggregations.get("clusters") or {}).get("value")
     if as_json:
-        print(json.dumps({"total": found.total, "hits": [hit.__dict__ for hit in found.hits],
+        hits = [{**hit.__dict__, "highlight": {field: [_tagged(part) for part in parts]
+                                               for field, parts in hit.highlight.items()}} for hit in found.hits]
+        print(json.dumps({"total": found.total, "stories": stories, "hits": hits,
                           "facets": _facets(found.aggregations)}, default=str, ensure_ascii=False, indent=2))
         return
-    table = Table("published", "source", "lang", "title / snippet", title=f"{found.total} articles")
+    title = f"{found.total} articles"
+    if stories is not None and stories < found.total:
+        title += f" in {stories} {'story' if stories == 1 else 'stories'} (near-duplicate copies folded; " \
+                 "--all-copies shows each)"
+    table = Table("published", "source", "lang", "title / snippet", title=title)
     for hit in found.hits:
         source: dict[str, Any] = hit.source
-        snippets = [s for field, parts in hit.highlight.items() if field != "title" for s in parts][:2]
         table.add_row(str((source.get("published") or {}).get("utc", ""))[:16],
                       (source.get("source") or {}).get("name", ""), (source.get("language") or {}).get("code", ""),
-                      "\n".join([source.get("title", ""), *(f"  …{s}…" for s in snippets)]))
+                      hit_text(hit))
     console.print(table)
     for name, buckets in _facets(found.aggregations).items():
         if buckets:
-            console.print(f"[bold]{name}[/]: " + ", ".join(f"{key} ({count})" for key, count in buckets))
+            console.print(Text.assemble((name, "bold"), ": " + ", ".join(f"{key} ({count})" for key, count in buckets)))
+
+
+def hit_text(hit: SearchHit) -> Text:
+    """Title, copies and up to two snippets of one hit, as rich Text: the article's own text is never read as
+    markup (a `[word]` in it stays), and the engine's matches are shown in bold reverse."""
+    text = highlighted(hit.highlight.get("title", [hit.source.get("title", "")])[0])
+    if note := copies_note(hit.collapsed.get(COPIES, 1)):
+        text.append(f"  {note}", style="dim")
+    for snippet in [part for field, parts in hit.highlight.items() if field != "title" for part in parts][:2]:
+        text.append("\n  …").append_text(highlighted(snippet)).append("…")
+    return text
+
+
+def highlighted(fragment: str) -> Text:
+    """An engine's highlight fragment as rich Text, each marked match styled."""
+    text = Text()
+    for n, part in enumerate(fragment.replace(MARK_END, MARK_START).split(MARK_START)):
+        text.append(part, style="bold reverse" if n % 2 else "")
+    return text
+
+
+def _tagged(fragment: str) -> str:
+    return fragment.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
 def _facets(aggregations: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
-    return {name: [(b["key"], b["doc_count"]) for b in agg.get("buckets", [])] for name, agg in aggregations.items()}
+    return {name: [(b["key"], b["doc_count"]) for b in agg["buckets"]]
+            for name, agg in aggregations.items() if "buckets" in agg}

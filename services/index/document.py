@@ -24,6 +24,8 @@ def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict[str, Any
         if entity.label in _FACETS:
             doc[_FACETS[entity.label]].append(entity.name)
     doc["entity_names"] = [entity.name for entity in article.entities]
+    # never missing: the engine collapses every document without a value into one hit
+    doc["duplicate_cluster"] = article.duplicates.cluster_id if article.duplicates else article.article_id
     if article.language.code in LANGUAGE_ANALYZERS:
         doc["lang_text"] = {article.language.code: article.full_text()}
     if doc.get("embedding") is None:

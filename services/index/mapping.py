@@ -61,6 +61,7 @@ DERIVED: dict[str, dict[str, Any]] = {
     "organizations": {"type": "keyword"},
     "locations": {"type": "keyword"},
     "entity_names": {"type": "keyword"},
+    "duplicate_cluster": {"type": "keyword"},  # duplicates.cluster_id, or the article's own id: searches collapse on it
     "indexed_at": {"type": "date"},
     "ingest_to_index_ms": {"type": "long"},
     "lang_text": {"properties": {code: {"type": "text", "analyzer": analyzer}

@@ -51,6 +51,7 @@ class SearchHit:
     score: float | None
     source: dict[str, Any]
     highlight: dict[str, list[str]] = field(default_factory=dict)
+    collapsed: dict[str, int] = field(default_factory=dict)  # inner hits of a collapsed search: name -> total
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,12 @@ def _item_result(item: Mapping[str, Any]) -> BulkItemResult:
 
 def _hits(response: Mapping[str, Any]) -> SearchHits:
     hits = [SearchHit(id=hit["_id"], score=hit.get("_score"), source=hit.get("_source", {}),
-                      highlight=hit.get("highlight", {}))
+                      highlight=hit.get("highlight", {}),
+                      collapsed={name: _total(inner["hits"]) for name, inner in hit.get("inner_hits", {}).items()})
             for hit in response["hits"]["hits"]]
-    total = response["hits"]["total"]
-    return SearchHits(total=total["value"] if isinstance(total, dict) else int(total), hits=hits,
-                      aggregations=response.get("aggregations", {}))
+    return SearchHits(total=_total(response["hits"]), hits=hits, aggregations=response.get("aggregations", {}))
+
+
+def _total(hits: Mapping[str, Any]) -> int:
+    total = hits["total"]
+    return total["value"] if isinstance(total, dict) else int(total)

@@ -1,5 +1,6 @@
 """A person's view: headless Chromium opens Dashboards Discover on the article index with a query and finds the
-hits; the saved dashboard renders. Screenshots are kept in test-artifacts/ for a look."""
+hits, and opens the dashboard at the URL `make run` prints and finds its panels filled. Screenshots are kept in
+test-artifacts/ for a look."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import sys
 import httpx
 import pytest
 
-from newsflow.index.dashboards import import_saved_objects, saved_objects
+from newsflow.index.dashboards import dashboard_url, import_saved_objects, saved_objects
 from newsflow.index.document import to_document
 from newsflow.index.setup import ensure_index_setup
 from newsflow.search import IndexedDoc
+from newsflow_schemas import Duplicates
 from tests.conftest import REPO
 from tests.integration.enriched import enriched
 
@@ -54,7 +56,7 @@ async def test_discover_finds_the_indexed_articles(settings, search_engine, dash
         await search_engine.bulk_index(plan.write_alias, docs)
         await search_engine.refresh(plan.write_alias)
         imported = await import_saved_objects(settings)
-        assert imported["success"] and imported["successCount"] == 8
+        assert imported["success"] and imported["successCount"] == len(saved_objects(settings.index_prefix))
 
         discover = (f"{dashboards_url}/app/discover#/?_g=(time:(from:now-10y,to:now))"
                     f"&_a=(index:'{plan.read_alias}',query:(language:kuery,query:'title:NATO'))")
@@ -66,12 +68,40 @@ async def test_discover_finds_the_indexed_articles(settings, search_engine, dash
 
         ARTIFACTS.mkdir(exist_ok=True)
         _chromium(discover, tmp_path, f"--screenshot={ARTIFACTS / 'discover.png'}")
-        dashboard = (f"{dashboards_url}/app/dashboards#/view/{settings.index_prefix}-dashboard"
-                     "?_g=(time:(from:now-10y,to:now))")
-        dom = _chromium(dashboard, tmp_path, "--dump-dom")
-        assert "Articles over time by source" in dom and "Top entities" in dom
-        _chromium(dashboard, tmp_path, "--window-size=1400,1100", f"--screenshot={ARTIFACTS / 'dashboard.png'}")
         assert (ARTIFACTS / "discover.png").stat().st_size > 10_000
+    finally:
+        await search_engine.delete_index(plan.physical)
+        await _delete_saved_objects(settings)
+
+
+async def test_the_dashboard_make_run_links_to_shows_the_articles_just_ingested(settings, search_engine,
+                                                                               dashboards_url, tmp_path):
+    """Opened with the very URL `make run` prints, no time range added: articles published long ago but ingested
+    now fill every panel; a near-duplicate copy is counted but left out of the saved search."""
+    settings = settings.model_copy(update={"dashboards_url": dashboards_url})
+    plan = await ensure_index_setup(search_engine, settings)
+    original = enriched(1, title="Harbour bridge reopens after repairs")  # the example was published in 2024
+    copy = enriched(2, title="Harbour bridge reopens after repairs (syndicated)",
+                    duplicates=Duplicates(content_sha256="0" * 64, cluster_id=original.article_id,
+                                          duplicate_of=original.article_id, similarity=0.9))
+    try:
+        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in (original, copy)]
+        await search_engine.bulk_index(plan.write_alias, docs)
+        await search_engine.refresh(plan.write_alias)
+        await import_saved_objects(settings)
+
+        url = dashboard_url(dashboards_url, settings.index_prefix)
+        dom = _chromium(url, tmp_path, "--dump-dom")
+        assert "No results found" not in dom
+        for panel in ("Articles over time by source (ingestion time)", "Top entities", "Languages", "Sentiment",
+                      "Largest duplicate clusters"):
+            assert panel in dom, f"panel {panel!r} missing"
+        entity = original.entities[0].name
+        assert dom.count(f">{entity}<") >= 1, "the entities table shows no data"
+        assert ">Harbour bridge reopens after repairs<" in dom and "(syndicated)<" not in dom  # roots only
+        assert dom.count("<svg") >= 3, "the chart panels drew nothing"
+        _chromium(url, tmp_path, "--window-size=1400,1400", f"--screenshot={ARTIFACTS / 'dashboard.png'}")
+        assert "publication time" in dom  # the note linking to the same dashboard by publication time
     finally:
         await search_engine.delete_index(plan.physical)
         await _delete_saved_objects(settings)

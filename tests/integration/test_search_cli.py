@@ -13,7 +13,7 @@ from newsflow.cli import app
 from newsflow.index.document import to_document
 from newsflow.index.setup import ensure_index_setup
 from newsflow.search import IndexedDoc, OpenSearchEngine
-from newsflow_schemas import Embedding, Entity, Language, Paragraph
+from newsflow_schemas import Duplicates, Embedding, Entity, Language, Paragraph, article_id_for_url
 from tests.integration.enriched import enriched
 
 
@@ -36,7 +36,15 @@ def _articles():
                  entities=[]),
         _article(3, "Weather turns cold in Berlin", "Die Temperaturen sinken am Wochenende deutlich.", 1.5,
                  entities=[], language=Language(code="de", confidence=0.9)),
+        _article(4, "Harbour bridge reopens", "The [city] harbour bridge reopened on Friday.", 2.0, entities=[]),
+        _article(5, "Harbour bridge reopens (syndicated)", "The [city] harbour bridge reopened on Friday.", 2.0,
+                 entities=[], duplicates=Duplicates(content_sha256="0" * 64, duplicate_of=_id(4), similarity=0.95,
+                                                    cluster_id=_id(4))),
     ]
+
+
+def _id(n: int) -> str:
+    return article_id_for_url(f"https://news.example.org/story/{n}")
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def test_search_highlights_matches_and_counts_facets(indexed):
     assert found["total"] == 2
     assert {h["source"]["title"] for h in found["hits"]} == {"NATO chief refutes Macron comment",
                                                             "NATO allies discuss troops"}
-    assert any("[NATO]" in part for h in found["hits"] for part in h["highlight"].get("title", []))
+    assert any("<mark>NATO</mark>" in part for h in found["hits"] for part in h["highlight"].get("title", []))
     assert dict(map(tuple, found["facets"]["languages"])) == {"en": 2}
     assert ["Jens Stoltenberg", 1] in found["facets"]["people"]
 
@@ -82,7 +90,22 @@ def test_search_filters_by_entity_language_and_time(indexed):
     assert _cli("search", "", "--entity", "Jens Stoltenberg")["total"] == 1
     assert _cli("search", "", "--lang", "de")["total"] == 1
     assert _cli("search", "", "--since", "2024-03-13")["total"] == 0  # the examples were published 2024-03-12
-    assert _cli("search", "", "--until", "2024-03-13")["total"] == 3
+    assert _cli("search", "", "--until", "2024-03-13")["total"] == 5
+
+
+def test_near_duplicate_copies_fold_into_one_hit_with_their_count(indexed):
+    found = _cli("search", "harbour bridge")
+    assert (found["total"], found["stories"], len(found["hits"])) == (2, 1, 1)
+    assert found["hits"][0]["collapsed"] == {"copies": 2}
+    every = _cli("search", "harbour bridge", "--all-copies")
+    assert len(every["hits"]) == 2 and every["stories"] is None
+
+
+def test_the_printed_results_keep_lower_case_matches_and_brackets(indexed):
+    result = CliRunner().invoke(app, ["search", "harbour bridge"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "The [city] harbour bridge reopened on Friday." in result.output
+    assert "(+1 near-duplicate copy)" in result.output and "2 articles in 1 story" in result.output
 
 
 def test_similar_ranks_by_embedding(indexed):

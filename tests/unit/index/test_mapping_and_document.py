@@ -70,5 +70,6 @@ def test_search_body_combines_text_filters_highlights_and_facets():
     assert {"terms": {"language.code": ["en"]}} in body["query"]["bool"]["filter"]
     assert {"terms": {"entity_names": ["Jens Stoltenberg"]}} in body["query"]["bool"]["filter"]
     assert body["query"]["bool"]["filter"][0] == {"range": {"published.utc": {"gte": "2024-03-01T00:00:00+00:00"}}}
-    assert set(body["aggs"]) == {"sources", "languages", "sections", "people", "organizations", "locations"}
+    assert set(body["aggs"]) == {"sources", "languages", "sections", "people", "organizations", "locations",
+                                 "clusters"}
     assert search_body("", SearchFilters())["query"]["bool"]["must"] == [{"match_all": {}}]
