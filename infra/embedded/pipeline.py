@@ -87,7 +87,7 @@ def status() -> None:
 
 
 async def demo(timeout_s: float = 240) -> int:
-    from newsflow.common.settings import Settings
+    from newsflow.common.settings import Settings, redact_url
     from newsflow.fetch.urls import canonical_url
     from newsflow.index.dashboards import TIME_VIEWS, dashboard_url
     from newsflow.index.query import COPIES, SearchFilters, copies_note, search_body
@@ -127,8 +127,9 @@ async def demo(timeout_s: float = 240) -> int:
                 print(f"  - {hit.source.get('title')} {copies_note(hit.collapsed.get(COPIES, 1))}".rstrip())
     finally:
         await engine.close()
-    print(f"\nDashboards: {dashboard_url(settings.dashboards_url, settings.index_prefix)}")
-    print(f"  (by publication time: {dashboard_url(settings.dashboards_url, settings.index_prefix, TIME_VIEWS[1])})")
+    dashboards = redact_url(settings.dashboards_url)
+    print(f"\nDashboards: {dashboard_url(dashboards, settings.index_prefix)}")
+    print(f"  (by publication time: {dashboard_url(dashboards, settings.index_prefix, TIME_VIEWS[1])})")
     print("Logs: make logs      Stop: make stop")
     return 0 if count == len(wanted) else 1
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+MASK = "**********"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password written into it masked (`http://user:**********@host:9200`), for printing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{parts.netloc.rpartition('@')[2]}"))
 
 
 class Settings(BaseSettings):
@@ -99,6 +109,7 @@ class Settings(BaseSettings):
         return env
 
     def masked(self) -> dict[str, object]:
-        """The effective values, secrets shown as '**********', for printing."""
-        return {name: (str(value) if isinstance(value, SecretStr) else value)
+        """The effective values, secrets shown as '**********' (passwords written into URLs too), for printing."""
+        return {name: (str(value) if isinstance(value, SecretStr) else
+                       redact_url(value) if isinstance(value, str) and "://" in value else value)
                 for name, value in self.model_dump().items()}

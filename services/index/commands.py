@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from newsflow.common.settings import Settings
+from newsflow.common.settings import Settings, redact_url
 from newsflow.index.dashboards import import_saved_objects
 from newsflow.index.query import COPIES, MARK_END, MARK_START, SearchFilters, copies_note, search_body
 from newsflow.index.setup import ensure_index_setup, layout, migrate
@@ -39,7 +39,7 @@ def _with_engine(work: Callable[[SearchEngine, Settings], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except SearchEngineError as exc:
-        console.print(f"[red]search engine at {settings.search_url}:[/] {exc}")
+        console.print(Text.assemble((f"search engine at {redact_url(settings.search_url)}:", "red"), f" {exc}"))
         raise typer.Exit(1) from exc
 
 
@@ -77,12 +77,13 @@ def dashboards_import() -> None:
     try:
         result = asyncio.run(import_saved_objects(settings))
     except Exception as exc:  # the CLI's edge: say what failed and what to do
-        console.print(f"[red]import into {settings.dashboards_url} failed:[/] {exc!r}; is it running?")
+        console.print(Text.assemble((f"import into {redact_url(settings.dashboards_url)} failed:", "red"),
+                                    f" {exc!r}; is it running?"))
         raise typer.Exit(1) from exc
     if not result.get("success"):
         console.print(f"[red]import reported errors:[/] {json.dumps(result.get('errors'))[:2000]}")
         raise typer.Exit(1)
-    console.print(f"imported {result.get('successCount')} saved objects into {settings.dashboards_url}")
+    console.print(f"imported {result.get('successCount')} saved objects into {redact_url(settings.dashboards_url)}")
 
 
 def search(

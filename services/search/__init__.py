@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from newsflow.common.settings import Settings
+from newsflow.common.settings import Settings, redact_url
 from newsflow.search.base import (
     BulkItemResult,
     IndexedDoc,
@@ -43,8 +43,8 @@ async def detect_engine(settings: Settings) -> str:
         async with httpx.AsyncClient(auth=auth, headers=headers, verify=verify, timeout=10) as client:
             root = (await client.get(settings.search_url)).raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise SearchUnavailableError(f"cannot reach the search engine at {settings.search_url}: {exc}; "
-                                     "is it running (make run), and is NEWSFLOW_SEARCH_URL right?") from exc
+        raise SearchUnavailableError(f"cannot reach the search engine at {redact_url(settings.search_url)}: "
+                                     f"{exc}; is it running (make run), and is NEWSFLOW_SEARCH_URL right?") from exc
     return "opensearch" if root.get("version", {}).get("distribution") == "opensearch" else "elasticsearch"
 
 

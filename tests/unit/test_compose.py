@@ -1,6 +1,8 @@
 """The production-shaped compose stack cannot run here (no Docker engine): check that it is valid and wired
 to the same settings and commands the code has."""
 
+import os
+import re
 import shutil
 import subprocess
 
@@ -17,9 +19,29 @@ from tests.conftest import REPO
 def compose() -> dict:
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose is not installed (make test installs it: apt-get install docker-compose)")
-    proc = subprocess.run(["docker-compose", "config"], cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run(["docker-compose", "--env-file", ".env.example", "config"], cwd=REPO,
+                          capture_output=True, text=True, env=_without_secrets())
     assert proc.returncode == 0, proc.stderr
     return yaml.safe_load(proc.stdout)
+
+
+def _without_secrets() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in SECRETS}
+
+
+SECRETS = ("ELASTIC_PASSWORD", "KIBANA_PASSWORD", "KIBANA_ENCRYPTION_KEY")
+
+
+def test_without_an_env_file_compose_refuses_naming_the_variable(compose, tmp_path):
+    """No silent fall-back to the committed example passwords and encryption key."""
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    proc = subprocess.run(["docker-compose", "--env-file", str(empty), "config"], cwd=REPO, capture_output=True,
+                          text=True, env=_without_secrets())
+    assert proc.returncode != 0
+    assert re.search(r"(ELASTIC_PASSWORD|KIBANA_PASSWORD|KIBANA_ENCRYPTION_KEY) is not set; cp .env.example .env",
+                     proc.stderr), proc.stderr
+    assert "newsflow-dev" not in (REPO / "docker-compose.yml").read_text()
 
 
 def test_compose_file_is_valid_and_has_every_part(compose):

@@ -2,7 +2,9 @@ import ssl
 
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
+from newsflow.cli import app
 from newsflow.common.kafka import client_options, consumer_options, producer_options
 from newsflow.common.settings import Settings
 
@@ -24,6 +26,17 @@ def test_environment_overrides_and_secrets_are_masked(monkeypatch):
     assert settings.kafka_bootstrap == "kafka:9092"
     assert settings.search_password is not None and settings.search_password.get_secret_value() == "hunter2"
     assert "hunter2" not in repr(settings) and settings.masked()["search_password"] == "**********"
+
+
+def test_passwords_written_into_urls_are_masked_when_printed(monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_SEARCH_URL", "https://elastic:s3cret@search.example.org:9200/")
+    monkeypatch.setenv("NEWSFLOW_DASHBOARDS_URL", "http://kibana:pa%40ss@127.0.0.1:5601")
+    masked = Settings().masked()
+    assert masked["search_url"] == "https://elastic:**********@search.example.org:9200/"
+    assert masked["dashboards_url"] == "http://kibana:**********@127.0.0.1:5601"
+    assert "s3cret" not in str(masked) and "pa%40ss" not in str(masked)
+    result = CliRunner().invoke(app, ["settings", "--json"])
+    assert result.exit_code == 0 and "s3cret" not in result.output and "**********" in result.output
 
 
 def test_environment_reproduces_the_settings_in_another_process(monkeypatch):
