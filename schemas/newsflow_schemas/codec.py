@@ -98,7 +98,16 @@ def header_dict(headers: Iterable[tuple[str, bytes | None]] | None) -> dict[str,
 def decode(value: bytes | None, headers: Headers | None = None, *, expect: type[E] | None = None,
            max_bytes: int = DEFAULT_MAX_BYTES, registry: Registry = REGISTRY,
            on_header_mismatch: Callable[[str], None] | None = None) -> Any:
-    """Bytes (+ headers) -> the newest model of the event's schema; raises DecodeError for bad input."""
+    """Bytes (+ headers) -> the newest model of the event's schema; raises DecodeError for bad input, and
+    nothing else (property-tested: any bytes and headers)."""
+    try:
+        return _decode(value, headers, expect, max_bytes, registry, on_header_mismatch)
+    except RecursionError as exc:  # 2 KB of '[[[[...' is enough to exhaust the parser's stack
+        raise DecodeError("not_json", "payload is JSON nested too deeply to read") from exc
+
+
+def _decode(value: bytes | None, headers: Headers | None, expect: type[E] | None, max_bytes: int,
+            registry: Registry, on_header_mismatch: Callable[[str], None] | None) -> Any:
     texts = header_dict(headers)
     if value is not None and len(value) <= max_bytes:
         event = _decode_current(value, texts, expect, registry, on_header_mismatch)

@@ -1,7 +1,7 @@
 """Operations endpoints of a service, on 127.0.0.1: liveness, readiness and Prometheus metrics.
 
     GET /health/live    200 while the process runs
-    GET /health/ready   200 once the service consumes (503 before)
+    GET /health/ready   200 once the service consumes (503 before, and 503 naming the partition when one stalled)
     GET /metrics        Prometheus text format (messages by outcome, stage latency, retries, batch sizes, ...)
 
 A small thread-based HTTP server, independent of the service's event loop (faust owns the loop of the faust
@@ -25,6 +25,17 @@ from newsflow.common.settings import Settings
 OPS_PORT_OFFSET = {"fetch": 1, "parse": 2, "enrich": 3, "index": 4}
 #: set by the service once it consumes; one service per process, so one flag per process
 READY = threading.Event()
+#: what can no longer make progress in this process (a partition's worker that died): health turns red
+STALLED: dict[str, str] = {}
+
+
+def mark_stalled(what: str, reason: str) -> None:
+    """Something cannot progress any more (restart the service): /health/ready answers 503 with the reason."""
+    STALLED[what] = reason
+
+
+def is_ready() -> bool:
+    return READY.is_set() and not STALLED
 
 
 def mark_ready() -> None:
@@ -83,15 +94,17 @@ class QuietHandler(BaseHTTPRequestHandler):
         pass
 
 
-def start_ops_server(stage: str, settings: Settings,
-                     ready: Callable[[], bool] = READY.is_set) -> ThreadingHTTPServer:
+def start_ops_server(stage: str, settings: Settings, ready: Callable[[], bool] = is_ready) -> ThreadingHTTPServer:
     class Handler(QuietHandler):
         def do_GET(self) -> None:
             if self.path == "/health/live":
                 self.send_body(200, "text/plain", b"live\n")
             elif self.path == "/health/ready":
-                is_ready = ready()
-                self.send_body(200 if is_ready else 503, "text/plain", b"ready\n" if is_ready else b"starting\n")
+                if ready():
+                    self.send_body(200, "text/plain", b"ready\n")
+                else:
+                    stalled = "".join(f"stalled: {what}: {reason}\n" for what, reason in sorted(STALLED.items()))
+                    self.send_body(503, "text/plain", (stalled or "starting\n").encode())
             elif self.path == "/metrics":
                 self.send_body(200, CONTENT_TYPE_LATEST, generate_latest())
             else:

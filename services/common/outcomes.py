@@ -1,6 +1,7 @@
 """What a stage may answer, and the errors that tell the runner how to route a failure.
 
-Every message ends in exactly one counted outcome:
+Every message ends in exactly one counted outcome, whatever the exception (a BaseException raised by native code,
+such as pyo3's PanicException, included); only shutdown and cancellation (`CONTROL_FLOW`) pass through:
 - ok: outputs are written, then the offset is committed;
 - rejected: an expected verdict ("not an article"): counted and logged with the reason, offset committed;
 - poison: can never succeed (undecodable, invalid, refused): straight to the stage's dead-letter topic;
@@ -9,11 +10,19 @@ Every message ends in exactly one counted outcome:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from newsflow_schemas import Event, TopicSpec
+
+#: what stops or cancels work: never turned into an outcome (every other exception is, native panics included)
+CONTROL_FLOW: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, GeneratorExit, asyncio.CancelledError)
+
+
+def is_control_flow(exc: BaseException) -> bool:
+    return isinstance(exc, CONTROL_FLOW)
 
 
 class Outcome(StrEnum):

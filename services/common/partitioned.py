@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 from collections.abc import Awaitable, Callable
 
@@ -20,7 +21,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from newsflow.common.kafka import consumer_options, producer_options
 from newsflow.common.metrics import record_lag
-from newsflow.common.ops import mark_ready
+from newsflow.common.ops import mark_ready, mark_stalled
 from newsflow.common.runner import Incoming, Routed
 from newsflow.common.settings import Settings
 from newsflow_schemas import Stage, dead_letter_topic, encode, topic_name
@@ -73,7 +74,18 @@ class PartitionedWorker(ConsumerRebalanceListener):
         if tp not in self.queues:
             self.queues[tp] = asyncio.Queue()
             self.tasks[tp] = asyncio.create_task(self._work(tp, self.queues[tp]))
+            self.tasks[tp].add_done_callback(functools.partial(self._worker_ended, tp))
         return self.queues[tp]
+
+    def _worker_ended(self, tp: TopicPartition, task: asyncio.Task[None]) -> None:
+        """A partition's worker ends only when the partition is revoked (cancelled). Ending otherwise is a bug
+        that stalls the partition: say so loudly and turn health red, so that the service gets restarted."""
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        log.error("partition worker died; the partition is stalled until the service restarts", stage=self.stage,
+                  partition=tp.partition, error=repr(error))
+        mark_stalled(f"{self.stage} partition {tp.partition}", repr(error)[:300])
 
     async def _work(self, tp: TopicPartition, queue: asyncio.Queue[ConsumerRecord]) -> None:
         while True:

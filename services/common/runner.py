@@ -4,7 +4,8 @@
 
 `route` decodes the message (a DecodeError is poison), calls the stage's step, retries transient failures
 with exponential backoff and jitter, and turns whatever cannot be processed into a DeadLetter carrying the
-reason, the original bytes and where they came from. It never raises for a bad message: the caller writes
+reason, the original bytes and where they came from, whatever the exception type (native panics are
+BaseExceptions; only shutdown and cancellation pass). It never raises for a bad message: the caller writes
 `routed.outputs` (or `routed.dead_letter`), waits until they are acknowledged, and only then commits.
 """
 
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 import structlog
 
 from newsflow.common.metrics import HEADER_MISMATCHES, MESSAGES, RETRIES, STAGE_SECONDS
-from newsflow.common.outcomes import Emit, Outcome, Output, PoisonError, Rejected, TransientError
+from newsflow.common.outcomes import Emit, Outcome, Output, PoisonError, Rejected, TransientError, is_control_flow
 from newsflow_schemas import (
     DeadLetter,
     DecodeError,
@@ -74,11 +75,9 @@ async def route(message: Incoming, step: Step, *, stage: Stage, expect: type[Eve
                 max_bytes: int, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> Routed:
     started = time.perf_counter()
     first_failure: datetime | None = None
-    try:
-        event = decode(message.value, message.headers, expect=expect, max_bytes=max_bytes,
-                       on_header_mismatch=lambda _: HEADER_MISMATCHES.labels(stage).inc())
-    except DecodeError as exc:
-        return _finish(stage, started, _dead(message, stage, Outcome.POISON, exc, 1, None, None))
+    event = decoded(message, stage=stage, expect=expect, max_bytes=max_bytes)
+    if isinstance(event, Routed):
+        return _finish(stage, started, event)
     article_id = getattr(event, "article_id", None)
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -95,7 +94,9 @@ async def route(message: Incoming, step: Step, *, stage: Stage, expect: type[Eve
         except PoisonError as exc:
             return _finish(stage, started, _dead(message, stage, Outcome.POISON, exc, attempt, first_failure,
                                                  article_id, event))
-        except Exception as exc:  # a bug in a step must not stop the partition: dead-letter it, loudly
+        except BaseException as exc:  # a bug, or a native panic, must not stop the partition: dead-letter, loudly
+            if is_control_flow(exc):
+                raise
             log.exception("step failed unexpectedly", stage=stage, article_id=article_id)
             return _finish(stage, started, _dead(message, stage, Outcome.POISON, exc, attempt, first_failure,
                                                  article_id, event))
@@ -109,13 +110,28 @@ async def route(message: Incoming, step: Step, *, stage: Stage, expect: type[Eve
     raise AssertionError("unreachable: the loop returns on its last attempt")
 
 
+def decoded(message: Incoming, *, stage: Stage, expect: type[Event], max_bytes: int) -> Event | Routed:
+    """The message's event, or, if it cannot be read, its poison outcome with the dead letter (not yet counted).
+    Whatever the exception: decode raises only DecodeError, and anything else is a bug to dead-letter too."""
+    try:
+        return decode(message.value, message.headers, expect=expect, max_bytes=max_bytes,
+                      on_header_mismatch=lambda _: HEADER_MISMATCHES.labels(stage).inc())
+    except DecodeError as exc:
+        return _dead(message, stage, Outcome.POISON, exc, 1, None, None)
+    except BaseException as exc:
+        if is_control_flow(exc):
+            raise
+        log.exception("decoding failed unexpectedly", stage=stage, topic=message.topic, offset=message.offset)
+        return _dead(message, stage, Outcome.POISON, exc, 1, None, None)
+
+
 def _finish(stage: Stage, started: float, routed: Routed) -> Routed:
     MESSAGES.labels(stage, routed.outcome).inc()
     STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     return routed
 
 
-def _dead(message: Incoming, stage: Stage, outcome: Outcome, error: Exception, attempts: int,
+def _dead(message: Incoming, stage: Stage, outcome: Outcome, error: BaseException, attempts: int,
           first_failure: datetime | None, article_id: str | None, event: Event | None = None) -> Routed:
     letter = dead_letter_for(message, stage, outcome, type(error).__name__, str(error) or type(error).__name__,
                              attempts=attempts, first_failure=first_failure, article_id=article_id, event=event,
@@ -125,7 +141,7 @@ def _dead(message: Incoming, stage: Stage, outcome: Outcome, error: Exception, a
 
 def dead_letter_for(message: Incoming, stage: Stage, outcome: Outcome, error_type: str, reason: str, *,
                     attempts: int = 1, first_failure: datetime | None = None, article_id: str | None = None,
-                    event: Event | None = None, error: Exception | None = None) -> DeadLetter:
+                    event: Event | None = None, error: BaseException | None = None) -> DeadLetter:
     """A DeadLetter for one message: why, where from, how often tried, and the original bytes to replay."""
     now = datetime.now(UTC)
     headers = header_dict(message.headers)

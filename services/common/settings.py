@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # --- operations ----------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".state/services"), description="where services keep local state (faust data)")
     parse_timeout_s: float = Field(30.0, gt=0, description="longest time to parse one document before giving up")
+    parse_max_markup: int = Field(50_000, gt=0, description="most '<' characters (tags) in a page that is parsed")
+    parse_max_memory_mb: int = Field(2048, gt=0, description="address space of the parse process, MiB")
+    enrich_timeout_s: float = Field(60.0, gt=0, description="longest time to analyse one article before giving up")
     ops_port_base: int = Field(9460, description="services serve health and metrics on 127.0.0.1 at this port + "
                                                  "1 (fetch), 2 (parse), 3 (enrich), 4 (index)")
     ops_port: int | None = Field(None, description="this service's health/metrics port (overrides the base)")

@@ -1,46 +1,70 @@
 """The enrich service (`newsflow serve enrich`): a thin faust agent around the enrich stage.
 
-The CPU-bound analysis (language, spaCy, quotes, keyphrases, sentiment) runs on a worker thread so the event loop
-keeps the consumer's heartbeats; duplicate detection then reads and writes the shared band index.
+The CPU-bound analysis (language, spaCy, quotes, keyphrases, sentiment) runs in a child process under a time limit
+(`newsflow.common.isolated`, which loads the models there): the event loop keeps the consumer's heartbeats, and
+an article that runs away is stopped and dead-lettered. Duplicate detection then reads and writes the shared band
+index; while that is unavailable the agent waits and looks again (the article's other fields are kept, and the
+duplicates field is never published degraded for an outage).
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
+import functools
+import itertools
 from datetime import UTC, datetime
 
 import faust
+import structlog
 
 from newsflow.common.faust_app import add_stage_agent, make_app, run_worker
-from newsflow.common.outcomes import Output
+from newsflow.common.isolated import IsolatedWorker, WorkerDied, WorkTimeout
+from newsflow.common.outcomes import Output, PoisonError, TransientError
+from newsflow.common.runner import RetryPolicy
 from newsflow.common.settings import Settings
 from newsflow.enrich.bands import SearchBandStore
-from newsflow.enrich.stage import Tools, analyse, enrich
+from newsflow.enrich.stage import analyse_with_loaded_tools, enrich
 from newsflow.search import connect
 from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedArticle, Stage
+
+log = structlog.get_logger()
+#: while the band index is down, look again after 0.5, 1, 2, ... up to 5 s (with jitter), for as long as it takes
+OUTAGE_RETRY = RetryPolicy(attempts=1, base_delay_s=0.5, max_delay_s=5.0)
 
 
 def build_app(settings: Settings) -> faust.App:
     app = make_app(Stage.ENRICH, settings)
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich")
-    tools = Tools.load(embeddings=settings.embeddings)
+    worker = IsolatedWorker(functools.partial(analyse_with_loaded_tools, embeddings=settings.embeddings),
+                            timeout_s=settings.enrich_timeout_s, name="enrich", preload=["newsflow.enrich.stage"])
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
-    lock = asyncio.Lock()
 
     async def band_store() -> SearchBandStore:
-        async with lock:
-            if not bands:
-                store = SearchBandStore(await connect(settings), settings.index_prefix)
+        if not bands:
+            engine = await connect(settings)
+            store = SearchBandStore(engine, settings.index_prefix)
+            try:
                 await store.setup()
-                bands.append(store)
+            except BaseException:
+                await engine.close()
+                raise
+            bands.append(store)
         return bands[0]
 
     async def step(parsed: Event) -> list[Output]:
         assert isinstance(parsed, ParsedArticle)
-        analysis = await asyncio.get_running_loop().run_in_executor(executor, analyse, parsed, tools)
-        enriched = await enrich(parsed, analysis, await band_store(), datetime.now(UTC))
-        return [Output(ARTICLES_ENRICHED, enriched.article_id, enriched)]
+        try:
+            analysis = await worker.call(parsed)
+        except (WorkTimeout, WorkerDied, MemoryError) as exc:
+            raise PoisonError(str(exc) or type(exc).__name__) from exc
+        for attempt in itertools.count(1):
+            try:
+                enriched = await enrich(parsed, analysis, await band_store(), datetime.now(UTC))
+                return [Output(ARTICLES_ENRICHED, enriched.article_id, enriched)]
+            except TransientError as exc:  # the band index is down: wait, as the index service does
+                log.warning("band index unavailable; waiting", stage=Stage.ENRICH, article_id=parsed.article_id,
+                            attempt=attempt, error=str(exc))
+                await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)))
+        raise AssertionError("unreachable")
 
     add_stage_agent(app, Stage.ENRICH, ARTICLES_PARSED, ParsedArticle, step, settings)
     return app

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsflow.enrich.duplicates import Known, Neighbours
-from newsflow.search import BulkItemResult, IndexedDoc, SearchEngine, SearchEngineError
+from newsflow.search import BulkItemResult, IndexedDoc, SearchEngine, SearchEngineError, SearchUnavailableError
 
 MAX_MEMBERS = 64  # per band key: enough to find a cluster, bounded against very common boilerplate
 _APPEND = {"source": "if (!ctx._source.members.contains(params.id)) { ctx._source.members.add(params.id); "
@@ -58,5 +58,5 @@ class SearchBandStore:
 def _raise_on_failure(article_id: str, results: Sequence[BulkItemResult]) -> None:
     failed = [r for r in results if r.outcome == "failed"]
     if failed:
-        raise SearchEngineError(f"storing the duplicate signature of {article_id} failed: {failed[0].reason}",
-                                failed[0].status)
+        error = SearchUnavailableError if any(r.retriable for r in failed) else SearchEngineError
+        raise error(f"storing the duplicate signature of {article_id} failed: {failed[0].reason}", failed[0].status)

@@ -21,6 +21,7 @@ import spacy
 import structlog
 from spacy.pipeline import Tok2Vec
 
+from newsflow.common.outcomes import TransientError, is_control_flow
 from newsflow.enrich.amounts import find_dates, find_money
 from newsflow.enrich.duplicates import BandStore, find_duplicates
 from newsflow.enrich.embedding import LANGUAGES as EMBEDDING_LANGUAGES
@@ -72,6 +73,11 @@ class Tools:
         return tools
 
 
+#: spaCy's NER costs ~90 µs a token: an article's first 100,000 characters (2.6x the longest dev-set article)
+#: bound it to ~2 s, however large the page
+MAX_NER_CHARS = 100_000
+
+
 @dataclass
 class Analysis:
     """The CPU-bound part, computed off the event loop."""
@@ -84,12 +90,25 @@ class Analysis:
     def attempt(self, name: str, provenance: Provenance, work: Callable[[], Any], empty: Any) -> Any:
         try:
             value = work()
-        except Exception as exc:  # one enricher failing must not drop the article: degrade its field
+        except BaseException as exc:  # one enricher failing (a native panic too) must not drop the article
+            if is_control_flow(exc):
+                raise
             log.exception("enricher failed", enricher=name)
             self.provenance[name] = provenance.model_copy(update={"status": "degraded", "reason": repr(exc)[:300]})
             return empty
         self.provenance[name] = provenance
         return value
+
+
+_LOADED: dict[bool, Tools] = {}
+
+
+def analyse_with_loaded_tools(article: ParsedArticle, embeddings: bool = False) -> Analysis:
+    """`analyse` with the tools loaded once per process, at its first call: what the enrich service runs in its
+    isolated analysis process (newsflow.common.isolated), which loads the models itself."""
+    if embeddings not in _LOADED:
+        _LOADED[embeddings] = Tools.load(embeddings=embeddings)
+    return analyse(article, _LOADED[embeddings])
 
 
 def analyse(article: ParsedArticle, tools: Tools) -> Analysis:
@@ -109,7 +128,10 @@ def analyse(article: ParsedArticle, tools: Tools) -> Analysis:
             "entities", Provenance(method="spacy", model=f"{package} ({licence})",
                                    version=f"spacy {spacy.__version__}, model {pipeline.meta.get('version')}"),
             lambda: normalise(clean_spans([Span(e.text, e.label_, e.start_char, e.end_char)
-                                           for e in pipeline(text).ents], text), len(text)), [])
+                                           for e in pipeline(text[:MAX_NER_CHARS]).ents], text), len(text)), [])
+        if len(text) > MAX_NER_CHARS and analysis.provenance["entities"].status == "ok":
+            analysis.provenance["entities"] = analysis.provenance["entities"].model_copy(update={
+                "reason": f"entities of the first {MAX_NER_CHARS} of {len(text)} characters"})
     analysis.results["entities"] = entities
     analysis.results["quotes"] = analysis.attempt(
         "quotes", Provenance(method="newsflow-quote-rules", version="1"), lambda: find_quotes(text, entities), [])
@@ -171,7 +193,9 @@ async def enrich(article: ParsedArticle, analysis: Analysis, bands: BandStore, n
                                            article.content_sha256, bands)
         provenance["duplicates"] = Provenance(method="minhash-lsh", version=_version("datasketch"),
                                               model="128 permutations, 42x3 bands, 3-word shingles")
-    except Exception as exc:  # the band store may be down: degrade this field, keep the article
+    except TransientError:
+        raise  # the band store is down for now: the caller waits for it (a degraded field could be had later)
+    except Exception as exc:  # a refusal that waiting does not cure: degrade this field, keep the article
         log.exception("duplicate detection failed", article_id=article.article_id)
         duplicates = None
         provenance["duplicates"] = Provenance(method="minhash-lsh", status="degraded", reason=repr(exc)[:300])

@@ -27,8 +27,8 @@ from prometheus_client import Counter, Histogram
 from newsflow.common.kafka import consumer_options, producer_options
 from newsflow.common.metrics import MESSAGES, STAGE_SECONDS, record_lag
 from newsflow.common.ops import mark_ready
-from newsflow.common.outcomes import Outcome
-from newsflow.common.runner import Incoming, RetryPolicy, dead_letter_for
+from newsflow.common.outcomes import Outcome, is_control_flow
+from newsflow.common.runner import Incoming, RetryPolicy, Routed, dead_letter_for, decoded
 from newsflow.common.settings import Settings
 from newsflow.index.document import to_document
 from newsflow.index.setup import IndexLayout, ensure_index_setup
@@ -36,11 +36,9 @@ from newsflow.search import IndexedDoc, SearchEngine, SearchUnavailableError, co
 from newsflow_schemas import (
     ARTICLES_ENRICHED,
     DeadLetter,
-    DecodeError,
     EnrichedArticle,
     Stage,
     dead_letter_topic,
-    decode,
     encode,
     topic_name,
 )
@@ -122,14 +120,23 @@ class IndexSink:
         dead: list[Dead] = []
         now = datetime.now(UTC)
         for record in records:
+            article = decoded(_incoming(record), stage=Stage.INDEX, expect=EnrichedArticle,
+                              max_bytes=self.settings.max_message_bytes)
             try:
-                article = decode(record.value, record.headers, expect=EnrichedArticle,
-                                 max_bytes=self.settings.max_message_bytes)
-            except DecodeError as exc:
-                dead.append((self._letter(record, Outcome.POISON, "DecodeError", str(exc)), record))
+                if isinstance(article, Routed):
+                    assert article.dead_letter is not None
+                    dead.append((article.dead_letter, record))
+                    MESSAGES.labels(Stage.INDEX, Outcome.POISON).inc()
+                    continue
+                assert isinstance(article, EnrichedArticle)
+                doc = IndexedDoc(id=article.article_id, source=to_document(article, now), version=article.revision)
+            except BaseException as exc:  # the projection failing is a bug to dead-letter, not to crash-loop on
+                if is_control_flow(exc):
+                    raise
+                log.exception("projection failed", stage=Stage.INDEX, article_id=getattr(article, "article_id", None))
+                dead.append((self._letter(record, Outcome.POISON, type(exc).__name__, str(exc) or repr(exc)), record))
                 MESSAGES.labels(Stage.INDEX, Outcome.POISON).inc()
                 continue
-            doc = IndexedDoc(id=article.article_id, source=to_document(article, now), version=article.revision)
             pending.append(Pending(record, article, doc))
         return pending, dead
 
@@ -177,9 +184,7 @@ class IndexSink:
 
     def _letter(self, record: ConsumerRecord, outcome: Outcome, error_type: str, reason: str,
                 article: EnrichedArticle | None = None) -> DeadLetter:
-        message = Incoming(topic=record.topic, partition=record.partition, offset=record.offset, key=record.key,
-                           value=record.value, headers=list(record.headers or []), timestamp_ms=record.timestamp)
-        return dead_letter_for(message, Stage.INDEX, outcome, error_type, reason,
+        return dead_letter_for(_incoming(record), Stage.INDEX, outcome, error_type, reason,
                                article_id=article.article_id if article else None, event=article)
 
     async def _commit(self, records: Sequence[ConsumerRecord]) -> None:
@@ -232,3 +237,8 @@ async def _connect_and_set_up(settings: Settings) -> tuple[SearchEngine, IndexLa
             attempt += 1
             log.warning("waiting for the search engine", stage=Stage.INDEX, attempt=attempt, error=str(exc))
             await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)) + 0.5)
+
+
+def _incoming(record: ConsumerRecord) -> Incoming:
+    return Incoming(topic=record.topic, partition=record.partition, offset=record.offset, key=record.key,
+                    value=record.value, headers=list(record.headers or []), timestamp_ms=record.timestamp)

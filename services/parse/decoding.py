@@ -55,10 +55,30 @@ def decode_body(body: bytes, declared: str | None = None) -> Decoded:
     for method, encoding in _candidates(body, declared):
         try:
             text = body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
+        except LookupError:
             continue
+        except UnicodeDecodeError:
+            mostly = _mostly_utf8(body, encoding, method)
+            if mostly is None:
+                continue
+            return mostly
         return Decoded(_check_text(text), codecs.lookup(encoding).name, method)
     raise UndecodableError("no charset decodes the body (header, BOM, meta and detection all failed)")
+
+
+def _mostly_utf8(body: bytes, encoding: str, method: str) -> Decoded | None:
+    """A page that says (or defaults to) UTF-8 and is UTF-8 but for a few stray bytes is decoded as UTF-8 with
+    only those bytes replaced: detection would read it whole as a single-byte charset ('StraĂźen'). It must carry
+    at least 10 well-formed multi-byte characters per bad byte, which a Latin-1 page mislabelled UTF-8 never
+    does (its accented letters are the bad bytes), so that one still goes on to detection."""
+    if codecs.lookup(encoding).name != "utf-8":
+        return None
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())  # a U+FFFD the page itself holds is no bad byte
+    well_formed = len(text) - len(text.encode("ascii", "ignore")) - bad  # non-ASCII characters, decoded rightly
+    if bad <= 0 or well_formed < 10 * bad:
+        return None
+    return Decoded(text, "utf-8", f"{method} ({bad} invalid byte sequence{'s' if bad > 1 else ''} replaced)")
 
 
 def _candidates(body: bytes, declared: str | None):

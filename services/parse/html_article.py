@@ -401,15 +401,25 @@ def _image(meta: PageMeta, url: str | None) -> Image | None:
     src = image if isinstance(image, str) else meta.first("og:image", "twitter:image")
     if not src:
         return None
-    return Image(url=urljoin(url or "", src.strip()), caption=caption or meta.first("og:image:alt"),
+    return Image(url=_absolute(url, src.strip()), caption=caption or meta.first("og:image:alt"),
                  credit=clean_space(credit).lstrip("© ") if credit else None)
 
 
 def _canonical(meta: PageMeta, url: str | None) -> str | None:
     for candidate in (meta.canonical, meta.first("og:url")):
         if candidate and candidate.startswith(("http://", "https://", "/")):
-            return urljoin(url or "", candidate)
+            absolute = _absolute(url, candidate)
+            if absolute:
+                return absolute
     return url
+
+
+def _absolute(base: str | None, href: str) -> str | None:
+    """href resolved against the page's URL; None for one urllib cannot read ('http://[::1')."""
+    try:
+        return urljoin(base or "", href)
+    except ValueError:
+        return None
 
 
 def _language(lang: str | None) -> str | None:

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from newsflow.common.outcomes import TransientError
+
 ItemOutcome = Literal["written", "stale", "failed"]
 
 
@@ -21,8 +23,9 @@ class SearchEngineError(RuntimeError):
         self.status = status
 
 
-class SearchUnavailableError(SearchEngineError):
-    """The engine cannot be reached or is overloaded (connection refused, timeout, 429, 5xx): try again later."""
+class SearchUnavailableError(SearchEngineError, TransientError):
+    """The engine cannot be reached or is overloaded (connection refused, timeout, 429, 5xx): try again later
+    (a TransientError: a stage step that lets it through is retried, never dead-lettered at once)."""
 
 
 @dataclass(frozen=True)

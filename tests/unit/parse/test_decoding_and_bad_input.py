@@ -8,7 +8,7 @@ import codecs
 import pytest
 
 from newsflow.parse.decoding import UndecodableError, decode_body
-from newsflow.parse.stage import UnparseableError, parse
+from newsflow.parse.stage import Rejected, UnparseableError, parse
 from newsflow_schemas import ParsedArticle
 from tests.unit.parse.conftest import NOW, PAGES, raw_html
 
@@ -86,3 +86,50 @@ def test_pages_in_other_scripts_parse_to_clean_text():
     article = parse(raw_html(page), NOW)
     assert isinstance(article, ParsedArticle)
     assert "Правительство" in article.full_text() and "\ufffd" not in article.full_text()
+
+
+GERMAN = "Die Straßen in München sind am Wochenende voll, berichtet die Stadtverwaltung über die Feiertage. " * 6
+
+
+def _german(charset_meta: str = '<meta charset="utf-8">') -> str:
+    return (f"<html><head>{charset_meta}<title>Straßen in München</title></head><body><article>"
+            f"<h1>Straßen in München</h1><p>{GERMAN}</p><p>{GERMAN}</p></article></body></html>")
+
+
+def test_a_utf8_page_with_one_stray_byte_is_read_as_utf8_with_only_that_byte_replaced():
+    page = _german().encode().replace(b"voll,", b"voll\xff,", 1)
+    decoded = decode_body(page)
+    assert decoded.encoding == "utf-8" and decoded.method == "meta (1 invalid byte sequence replaced)"
+    assert "Straßen in München" in decoded.text and decoded.text.count("\ufffd") == 1
+    article = parse(raw_html(page), NOW)
+    assert isinstance(article, ParsedArticle) and article.title == "Straßen in München"
+    assert article.field_sources["encoding"].method == "meta (1 invalid byte sequence replaced)"
+
+
+def test_a_latin1_page_mislabelled_utf8_is_still_detected_not_riddled_with_replacements():
+    decoded = decode_body(_german().encode("latin-1"))
+    assert "Straßen in München" in decoded.text and "\ufffd" not in decoded.text and decoded.method == "detected"
+
+
+def test_control_characters_no_page_may_hold_are_dropped_not_an_error():
+    page = b"<html><body><h1>Headline of the story</h1><p>" + b"Some text here. " * 30 + b"</p>" \
+           b"<script></script>\x02 text</script>\x1f\x0b</body></html>"
+    article = parse(raw_html(page), NOW)
+    assert isinstance(article, ParsedArticle) and article.title == "Headline of the story"
+    assert isinstance(parse(raw_html(b"<p>x</p><script></script>\x02 text</script>"), NOW), Rejected)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "mailto:desk@example.org", "//x", "http://[::1",
+                                 "ftp://example.org/a", "https://"])
+def test_a_raw_document_whose_url_is_not_http_is_poison_with_the_reason(url):
+    raw = raw_html(b"<html><body><h1>Title</h1><p>" + b"word " * 100 + b"</p></body></html>")
+    with pytest.raises(UnparseableError, match="is not an absolute http"):
+        parse(raw.model_copy(update={"url": url}), NOW)
+
+
+@pytest.mark.parametrize("canonical", ["javascript:alert(1)", "http://[::1", "mailto:desk@example.org"])
+def test_a_canonical_link_that_is_not_http_is_ignored(canonical):
+    page = (f'<html><head><link rel="canonical" href="{canonical}"></head><body><h1>A title of the story</h1>'
+            f"<p>{'Some words of the story. ' * 30}</p></body></html>").encode()
+    article = parse(raw_html(page), NOW)
+    assert isinstance(article, ParsedArticle) and article.url == "https://news.example.org/city/story"

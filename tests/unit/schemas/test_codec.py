@@ -147,3 +147,12 @@ def test_expecting_one_event_refuses_another():
     with pytest.raises(DecodeError) as caught:
         decode(_example_payload("newsflow.article.raw"), expect=ParsedArticle)
     assert caught.value.kind == "unexpected_schema"
+
+
+@pytest.mark.parametrize("value", [b"[" * 993 + b"]" * 993, b"[" * 5000 + b"]" * 5000,
+                                   b'{"a":' * 5000 + b"1" + b"}" * 5000])
+@pytest.mark.parametrize("headers", [[("schema", b"newsflow.article.enriched"), ("schema-version", b"1.0")], []])
+def test_json_nested_too_deeply_is_a_decode_error_not_a_recursion_error(value, headers):
+    with pytest.raises(DecodeError, match="nested too deeply") as caught:
+        decode(value, headers)
+    assert caught.value.kind == "not_json"

@@ -1,0 +1,80 @@
+"""CPU work in a child process under a time limit: results and errors come back, a call over the limit is
+stopped (the child killed, its memory freed), and the next call runs in a fresh child with the whole limit."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from newsflow.common.isolated import IsolatedWorker, RemoteError, WorkerDied, WorkTimeout
+
+
+def work(kind: str, value: int = 0) -> object:
+    if kind == "sleep":
+        time.sleep(value)
+    elif kind == "raise":
+        raise ValueError(f"bad input {value}")
+    elif kind == "exit":
+        os._exit(value)
+    elif kind == "panic":
+        import yake_rust  # its tokenizer panics on a 100,000-character token: a pyo3 PanicException
+
+        yake_rust.Yake(language="en", ngrams=2).get_n_best("T" * 100_000, n=3)
+    elif kind == "unpicklable":
+        class LocalError(Exception):  # a class defined in a function cannot be pickled
+            pass
+
+        raise LocalError("made inside the function")
+    elif kind == "allocate":
+        return len(bytearray(value))
+    return ("pid", os.getpid())
+
+
+@pytest.fixture
+def worker():
+    isolated = IsolatedWorker(work, timeout_s=2, name="test", max_memory_bytes=1 << 30)
+    yield isolated
+    isolated.close()
+
+
+async def test_results_and_the_functions_own_errors_come_back(worker):
+    kind, pid = await worker.call("pid")
+    assert kind == "pid" and pid != os.getpid()
+    with pytest.raises(ValueError, match="bad input 7"):
+        await worker.call("raise", 7)
+    assert (await worker.call("pid"))[1] == pid  # the same child serves call after call
+
+
+async def test_a_call_over_the_limit_is_stopped_and_the_next_one_runs_in_a_fresh_child(worker):
+    _, first = await worker.call("pid")
+    with pytest.raises(WorkTimeout, match="test took longer than 2 s"):
+        await worker.call("sleep", 60)
+    assert not os.path.exists(f"/proc/{first}")  # killed: nothing of it (CPU, memory) is left
+    _, second = await worker.call("pid")
+    assert second != first and worker.restarts == 1
+
+
+async def test_a_native_panic_is_an_error_not_a_crash(worker):
+    with pytest.raises(BaseException, match="BacktrackLimitExceeded") as caught:
+        await worker.call("panic")
+    assert not isinstance(caught.value, (WorkerDied, WorkTimeout))
+    assert (await worker.call("pid"))[0] == "pid"
+
+
+async def test_a_child_that_dies_is_reported_and_replaced(worker):
+    with pytest.raises(WorkerDied, match="exit code 3"):
+        await worker.call("exit", 3)
+    assert (await worker.call("pid"))[0] == "pid"
+
+
+async def test_memory_beyond_the_limit_is_a_memory_error_in_the_child(worker):
+    with pytest.raises(MemoryError):
+        await worker.call("allocate", 2 << 30)
+    assert await worker.call("allocate", 1 << 20) == 1 << 20
+
+
+async def test_an_error_that_cannot_be_pickled_comes_back_described(worker):
+    with pytest.raises(RemoteError, match="LocalError: made inside the function"):
+        await worker.call("unpicklable")
