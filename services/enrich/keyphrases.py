@@ -27,7 +27,7 @@ _LONG_TOKEN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 def _tokenisable(text: str) -> str:
-    return _LONG_TOKEN.sub(" ", text[:MAX_CHARS])
+    return _LONG_TOKEN.sub(" ", text)[:MAX_CHARS]
 
 
 @functools.cache

@@ -14,11 +14,14 @@ from newsflow.common.settings import Settings
 
 
 async def produce(settings: Settings, topic: str,
-                  messages: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+                  messages: Sequence[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
+                  partition: int | None = None) -> None:
+    """Produce in order; with `partition`, all into that one (a message behind another in the same partition)."""
     producer = AIOKafkaProducer(**producer_options(settings))
     await producer.start()
     try:
-        sends = [await producer.send(topic, value, key=key, headers=headers) for key, value, headers in messages]
+        sends = [await producer.send(topic, value, key=key, headers=headers, partition=partition)
+                 for key, value, headers in messages]
         await asyncio.gather(*sends)
     finally:
         await producer.stop()
