@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from newsflow.common.kafka import publish
 from newsflow.common.settings import Settings
@@ -34,12 +35,14 @@ def push(
     if url and len(files) > 1:
         console.print("[red]--url names one document: push one file with it[/]")
         raise typer.Exit(2)
-    try:
-        documents = [doc for path in files for doc in documents_from(path, source=source, url=url)]
-    except PushRefused as exc:
-        console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(1) from exc
     settings = Settings()
+    try:
+        documents = [doc for path in files for doc in documents_from(
+            path, source=source, url=url, max_body_bytes=settings.max_body_bytes,
+            max_message_bytes=settings.max_message_bytes)]
+    except PushRefused as exc:
+        console.print(Text.assemble(("refused:", "red"), f" {exc}"))
+        raise typer.Exit(1) from exc
     asyncio.run(send_raw(settings, documents))
     for document in documents:
         console.print(f"pushed {document.article_id[:12]}… ({document.content_type}, {document.body_bytes} bytes)")

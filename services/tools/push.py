@@ -14,7 +14,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsflow.parse.decoding import UndecodableError, decode_body
+from newsflow.common.settings import MIB
+from newsflow.parse.decoding import UndecodableError, decode_body, sniff_binary
 from newsflow.parse.extracted import NotAnArticle
 from newsflow.parse.html_article import extract_html
 from newsflow.parse.text_article import extract_text
@@ -27,36 +28,66 @@ from newsflow_schemas import (
     article_id_for_text,
     article_id_for_url,
     decode,
+    encode,
     revision_at,
 )
+
+DEFAULT_MAX_BODY_BYTES = 5 * MIB  # the settings' defaults
+DEFAULT_MAX_MESSAGE_BYTES = 16 * MIB
 
 
 class PushRefused(ValueError):
     """This input cannot become a raw document; the message says why and what to pass."""
 
 
-def documents_from(path: Path, *, source: str, url: str | None = None,
-                   now: datetime | None = None) -> list[RawDocument]:
-    body = path.read_bytes()
-    now = now or datetime.now(UTC)
+def documents_from(path: Path, *, source: str, url: str | None = None, now: datetime | None = None,
+                   max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                   max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> list[RawDocument]:
+    """The raw documents of one file; PushRefused, before anything is sent, for what the pipeline would refuse
+    (too large, binary, not UTF-8, no stable id)."""
+    size = path.stat().st_size
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return [_from_json_line(line, path, number) for number, line in enumerate(body.splitlines(), 1)
-                if line.strip()]
+        documents = [_from_json_line(line, path, number) for number, line in enumerate(path.read_bytes().splitlines(),
+                                                                                       1) if line.strip()]
+    else:
+        if size > max_body_bytes:
+            raise PushRefused(f"{path}: {size} bytes, over the limit of {max_body_bytes} bytes for one document "
+                              "(NEWSFLOW_MAX_BODY_BYTES)")
+        documents = [_document(path.read_bytes(), path, source=source, url=url, now=now or datetime.now(UTC))]
+    for document in documents:
+        if len(encode(document)[0]) > max_message_bytes:
+            raise PushRefused(f"{path}: document {document.article_id[:12]}… is over the limit of {max_message_bytes}"
+                              " bytes for one message (NEWSFLOW_MAX_MESSAGE_BYTES)")
+    return documents
+
+
+def _document(body: bytes, path: Path, *, source: str, url: str | None, now: datetime) -> RawDocument:
+    binary = sniff_binary(body)
+    if binary:
+        raise PushRefused(f"{path}: the file is {binary}, not HTML or text")
     html = path.suffix.lower() in (".html", ".htm", ".xhtml") or body.lstrip()[:1] == b"<"
+    if not html:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PushRefused(f"{path}: plain text must be UTF-8 ({exc.reason} at byte {exc.start})") from exc
     article_id, final_url = _identity(body, html, source=source, url=url, now=now, name=str(path))
-    return [RawDocument(
+    return RawDocument(
         article_id=article_id, revision=revision_at(now), ingested_at=now, url=final_url,
         source=SourceInfo(name=source, kind="push"), fetched_at=now,
         content_type="text/html" if html else "text/plain", charset=None if html else "utf-8",
         body_encoding="base64" if html else "text",
         body=base64.b64encode(body).decode() if html else body.decode("utf-8"),
-        body_bytes=len(body), body_sha256=hashlib.sha256(body).hexdigest())]
+        body_bytes=len(body), body_sha256=hashlib.sha256(body).hexdigest())
 
 
 def _identity(body: bytes, html: bool, *, source: str, url: str | None, now: datetime,
               name: str) -> tuple[str, str | None]:
     if url:
-        return article_id_for_url(url), url
+        try:
+            return article_id_for_url(url), url
+        except IdentityError as exc:
+            raise PushRefused(f"{name}: --url {exc}") from exc
     try:
         text = decode_body(body).text if html else body.decode("utf-8")
         found = extract_html(text, None, now) if html else extract_text(text, now)
