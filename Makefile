@@ -12,7 +12,7 @@ comma := ,
 EXTRAS := dev,embedded$(if $(strip $(NEWSFLOW_EXTRAS)),$(comma)$(strip $(NEWSFLOW_EXTRAS)))
 INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: help run logs test test-unit test-integration bench bench-extract bench-fetch bench-enrich bench-index bench-pipeline stop status up lint clean system-deps stack
+.PHONY: help run logs test test-unit test-integration fuzz bench bench-extract bench-fetch bench-enrich bench-index bench-pipeline stop status up lint clean system-deps stack
 
 help:
 	@echo "make run    set up everything, start the embedded stack and the pipeline"
@@ -55,6 +55,11 @@ test: system-deps $(INSTALLED)
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests/unit
+
+# the property tests of `make test` for longer: HYPOTHESIS_PROFILE=fuzz (thousands of examples per target)
+fuzz: $(INSTALLED)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/unit/test_properties.py -m property -p no:randomly \
+	  --hypothesis-show-statistics
 
 test-integration: system-deps $(INSTALLED)
 	$(PY) -m pytest tests/integration
