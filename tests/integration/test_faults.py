@@ -1,8 +1,11 @@
 """Faults over 2,000 articles from the local feed, through the four running services on the real broker and
 search engine: each service is killed with SIGKILL once, mid-run, and restarted; the search engine's connection is
-cut for 20 s; 50 poison messages are injected into the stages' inputs. Afterwards every good article is in the
-index exactly once, every poison message is in its stage's dead-letter topic with its reason, and every partition's
-committed offset reached the end of what was produced into it (nothing stalled, nothing skipped)."""
+cut for 20 s (enrich's band index and the index service both lose it); 50 poison messages are injected into the
+stages' inputs (nested JSON among them), and hostile good input: a page that runs past the parse time limit followed
+in its partition by good pages, and an article whose 100 KB title once panicked the keyphrase extractor.
+Afterwards every good article is in the index exactly once with every enrichment ok (none degraded by the outage),
+every poison message is in its stage's dead-letter topic with its reason, and every partition's committed offset
+reached the end of what was produced into it (nothing stalled, nothing skipped)."""
 
 from __future__ import annotations
 
@@ -21,11 +24,26 @@ from newsflow.common.ops import service_status
 from newsflow.common.settings import Settings
 from newsflow.fetch.urls import canonical_url
 from newsflow.index.setup import layout
+from newsflow.parse.stage import parse
 from newsflow.search import OpenSearchEngine
-from newsflow_schemas import DEAD_LETTERS, STAGE_INPUTS, DeadLetter, Stage, article_id_for_url, decode
-from tests.integration.kafka_helpers import committed_by_partition, partition_ends, read_all
+from newsflow_schemas import (
+    ARTICLES_PARSED,
+    ARTICLES_RAW,
+    DEAD_LETTERS,
+    STAGE_INPUTS,
+    DeadLetter,
+    ParsedArticle,
+    RawDocument,
+    Stage,
+    article_id_for_url,
+    decode,
+    encode,
+)
+from tests.conftest import SEED
+from tests.integration.kafka_helpers import committed_by_partition, partition_ends, produce, read_all
 from tests.integration.tcp_proxy import TcpProxy
 from tests.newsroom import Newsroom, story
+from tests.unit.parse.conftest import NOW, raw_html, raw_text
 
 TOTAL = 2000
 POISON = 50
@@ -40,6 +58,7 @@ class Poison:
     kind: str
     value: bytes
     reason_says: str  # what the dead letter's reason must mention
+    headers: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def sha256(self) -> str:
@@ -52,8 +71,10 @@ def poison_messages(settings: Settings) -> list[Poison]:
     found = []
     for n in range(POISON):
         stage, kind = stages[n % len(stages)], KINDS[(n // len(stages)) % len(KINDS)]
-        value, reason = KINDS_MADE[kind](n, STAGE_INPUTS[stage].schema, settings.max_message_bytes)
-        found.append(Poison(stage, kind, value, reason))
+        schema = STAGE_INPUTS[stage].schema
+        value, reason = KINDS_MADE[kind](n, schema, settings.max_message_bytes)
+        headers = (("schema", schema.encode()), ("schema-version", b"1.0")) if kind == "nested JSON" else ()
+        found.append(Poison(stage, kind, value, reason, headers))
     return found
 
 
@@ -67,6 +88,7 @@ KINDS_MADE = {
                                                "not UTF-8"),
     "wrong shape": lambda n, schema, limit: (
         json.dumps({"schema": schema, "schema_version": "1.0", "article_id": n}).encode(), "failed validation"),
+    "nested JSON": lambda n, schema, limit: (b"[" * (5000 + n) + b"]" * (5000 + n), "nested too deeply"),
 }
 KINDS = list(KINDS_MADE)
 
@@ -76,13 +98,34 @@ def _padded(n: int, schema: str, size: int) -> bytes:
     return head + b"x" * (size - len(head) - 2) + b'"}'
 
 
+def hostile_but_good() -> tuple[RawDocument, list[RawDocument], ParsedArticle]:
+    """A page that runs past the parse time limit (poison), the good pages behind it in its partition, and a
+    good article whose 100 KB title once panicked keyphrases (it must be indexed with every enrichment ok)."""
+    runaway = raw_html(b"<html><body><h1>Runaway</h1>" + b"<p>a sentence of words here.</p>" * 45_000
+                       + b"</body></html>", url="https://runaway.example.org/page")
+    followers = [raw_html(f"<html><body><article><h1>Behind the runaway page, story {n}</h1><p>"
+                          f"{'A sentence of the story that follows the slow page in its partition. ' * 8}</p>"
+                          "</article></body></html>".encode(), url=f"https://runaway.example.org/next/{n}")
+                 for n in range(3)]
+    seed = parse(raw_text(SEED.read_text()), NOW)
+    assert isinstance(seed, ParsedArticle)
+    return runaway, followers, seed.model_copy(update={"title": "T" * 100_000})
+
+
+async def inject_hostile_but_good(settings: Settings, runaway: RawDocument, followers: list[RawDocument],
+                                  huge: ParsedArticle) -> None:
+    raw = [(doc.article_id.encode(), *encode(doc)) for doc in (runaway, *followers)]
+    await produce(settings, settings.topic_prefix + ARTICLES_RAW.name, raw, partition=1)
+    await produce(settings, settings.topic_prefix + ARTICLES_PARSED.name, [(huge.article_id.encode(), *encode(huge))])
+
+
 async def inject(settings: Settings, poison: list[Poison]) -> None:
     # a producer that lets through what ours refuse (a message over the limit), as a misbehaving client would
     producer = AIOKafkaProducer(**{**producer_options(settings), "max_request_size": 4 * settings.max_message_bytes})
     await producer.start()
     try:
         sent = [await producer.send(settings.topic_prefix + STAGE_INPUTS[p.stage].name, p.value,
-                                    key=f"poison-{p.sha256[:12]}".encode()) for p in poison]
+                                    key=f"poison-{p.sha256[:12]}".encode(), headers=list(p.headers)) for p in poison]
         await asyncio.gather(*sent)
     finally:
         await producer.stop()
@@ -138,8 +181,13 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
                      "    poll_interval_s: 3600\n    language: en\n")
     env = {Stage.FETCH: {"fetch_allow_networks": '["127.0.0.1/32"]', "fetch_rate_per_host": "40",
                          "feeds_file": str(feeds), "feed_schedule_interval_s": "0.5"},
-           Stage.PARSE: {}, Stage.ENRICH: {"search_url": proxy.url}, Stage.INDEX: {"search_url": proxy.url}}
+           Stage.PARSE: {"parse_timeout_s": "3", "parse_max_markup": "100000"},
+           Stage.ENRICH: {"search_url": proxy.url}, Stage.INDEX: {"search_url": proxy.url}}
+    runaway, followers, huge = hostile_but_good()
     poison = poison_messages(settings)
+    runaway_poison = Poison(Stage.PARSE, "runaway page", encode(runaway)[0], "parse took longer than 3 s; stopped")
+    extra = {doc.article_id: f"Behind the runaway page, story {n}" for n, doc in enumerate(followers)}
+    extra[huge.article_id] = huge.title
     try:
         running = {stage: await service_factory(stage, **env[stage]) for stage in Stage}
         watch.note("four services ready; the fetch service polls the feed of 2,000 articles")
@@ -157,6 +205,8 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
                 watch.note(f"injected {len(half)} poison messages")
             running[stage] = await service_factory(stage, **env[stage])
             watch.note(f"restarted {stage}")
+        await inject_hostile_but_good(settings, runaway, followers, huge)
+        watch.note("injected a runaway page followed by 3 good ones, and an article with a 100 KB title")
 
         before = await watch.until("indexing after the restarts", watch.indexed, KILL_AT[Stage.INDEX] + 200, 300)
         await proxy.cut()
@@ -167,11 +217,11 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
         watch.note(f"restored the connection after {OUTAGE_S} s ({during} indexed)")
         assert during < TOTAL, "the outage came too late to matter"
 
-        await watch.until("articles indexed", watch.indexed, TOTAL, 600)
+        await watch.until("articles indexed", watch.indexed, TOTAL + len(extra), 600)
         watch.note("all articles indexed")
-        await _every_article_exactly_once(engine, plan.read_alias, newsroom)
-        letters = await _every_poison_dead_lettered(settings, poison)
-        watch.note(f"{sum(len(v) for v in letters.values())} dead letters for {POISON} poison messages")
+        await _every_article_exactly_once(engine, plan.read_alias, newsroom, extra)
+        letters = await _every_poison_dead_lettered(settings, [*poison, runaway_poison])
+        watch.note(f"{sum(len(v) for v in letters.values())} dead letters for {POISON + 1} poison messages")
         await _no_partition_stalled(settings, watch)
         watch.note("every committed offset is at the end of its partition")
         for stage, service in running.items():
@@ -188,9 +238,10 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
         await engine.close()
 
 
-async def _every_article_exactly_once(engine: OpenSearchEngine, alias: str, newsroom: Newsroom) -> None:
+async def _every_article_exactly_once(engine: OpenSearchEngine, alias: str, newsroom: Newsroom,
+                                     extra: dict[str, str]) -> None:
     ids = {article_id_for_url(canonical_url(newsroom.url(n))): n for n in range(TOTAL)}
-    assert await engine.count(alias) == TOTAL  # one document per article: no duplicates, nothing extra
+    assert await engine.count(alias) == TOTAL + len(extra)  # one document per article: no duplicates, no more
     found: dict = {}
     for start in range(0, TOTAL, 500):
         found |= await engine.get_many(alias, list(ids)[start:start + 500])
@@ -199,6 +250,11 @@ async def _every_article_exactly_once(engine: OpenSearchEngine, alias: str, news
     for article_id, doc in random.Random(7).sample(sorted(found.items()), 25):  # the content, not just the ids
         assert doc["title"] == story(ids[article_id]).title
         assert doc["source"]["name"] == "loopback-gazette" and doc["ingest_to_index_ms"] > 0
+    extras = await engine.get_many(alias, list(extra))
+    assert {article_id: doc["title"] for article_id, doc in extras.items()} == extra
+    degraded = Counter(name for doc in [*found.values(), *extras.values()]
+                       for name, provenance in doc["enrichments"].items() if provenance["status"] == "degraded")
+    assert not degraded, f"enrichments degraded (by the outage?): {dict(degraded)}"
 
 
 async def _every_poison_dead_lettered(settings: Settings, poison: list[Poison]) -> dict[Stage, list[DeadLetter]]:
