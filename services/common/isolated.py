@@ -62,6 +62,8 @@ class IsolatedWorker:
             await asyncio.gather(exchange, return_exceptions=True)  # the pipe closed: the I/O thread is free
             raise WorkTimeout(f"{self.name} took longer than {self.timeout_s:g} s; stopped") from exc
         except (EOFError, OSError) as exc:
+            if self._child is not None:
+                self._child.join(timeout=1)  # it is exiting: its exit code says how
             code = self._child.exitcode if self._child else None
             self._kill("died")
             raise WorkerDied(f"the {self.name} process ended without an answer (exit code {code})") from exc

@@ -8,6 +8,7 @@ configuration table lists every field; `newsflow settings` prints the effective 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -21,9 +22,12 @@ MASK = "**********"
 
 def redact_url(url: str) -> str:
     """The URL with any password written into it masked (`http://user:**********@host:9200`), for printing."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:  # unreadable ('http://[::1'): mask whatever stands before an '@'
+        return re.sub(r"//[^/@]*@", f"//{MASK}@", url)
     return urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{parts.netloc.rpartition('@')[2]}"))
 
 

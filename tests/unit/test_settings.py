@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from newsflow.cli import app
 from newsflow.common.kafka import client_options, consumer_options, producer_options
-from newsflow.common.settings import Settings
+from newsflow.common.settings import Settings, redact_url
 
 
 def test_defaults_point_at_the_embedded_stack(monkeypatch):
@@ -35,6 +35,7 @@ def test_passwords_written_into_urls_are_masked_when_printed(monkeypatch):
     assert masked["search_url"] == "https://elastic:**********@search.example.org:9200/"
     assert masked["dashboards_url"] == "http://kibana:**********@127.0.0.1:5601"
     assert "s3cret" not in str(masked) and "pa%40ss" not in str(masked)
+    assert redact_url("http://u:secret@[::1") == "http://**********@[::1"  # unreadable, still masked
     result = CliRunner().invoke(app, ["settings", "--json"])
     assert result.exit_code == 0 and "s3cret" not in result.output and "**********" in result.output
 
