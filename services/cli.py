@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from newsflow import __version__
@@ -59,7 +60,8 @@ STAGES = ("fetch", "parse", "enrich", "index")
 def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(STAGES)}")) -> None:
     """Run one pipeline service in the foreground (one consumer group per stage)."""
     if stage not in STAGES:
-        console.print(f"[red]unknown or not yet available stage {stage!r}[/]; available: {', '.join(STAGES)}")
+        console.print(f"[red]unknown or not yet available stage {escape(repr(stage))}[/]; "
+                      f"available: {', '.join(STAGES)}")
         raise typer.Exit(2)
     import importlib
 
@@ -72,7 +74,7 @@ def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(S
         start_ops_server(stage, settings)
     except OSError as exc:
         console.print(f"[red]{stage}: cannot serve health and metrics on 127.0.0.1:{ops_port(stage, settings)} "
-                      f"({exc.strerror})[/]; set NEWSFLOW_OPS_PORT (or stop what uses it)")
+                      f"({escape(str(exc.strerror))})[/]; set NEWSFLOW_OPS_PORT (or stop what uses it)")
         raise typer.Exit(1) from exc
     importlib.import_module(f"newsflow.{stage}.agent").main(settings)
 
@@ -90,7 +92,7 @@ def parse_file(
     try:
         print(parse_path(path, url=url, source=source, charset=charset))
     except ValueError as exc:
-        console.print(f"[red]{path}: {exc}[/]")
+        console.print(f"[red]{escape(str(path))}: {escape(str(exc))}[/]")
         raise typer.Exit(1) from exc
 
 
@@ -132,7 +134,7 @@ def topics_create() -> None:
     try:
         report = asyncio.run(ensure_topics(settings))
     except Exception as exc:  # the CLI's edge: name what failed and what to do, no traceback
-        console.print(f"[red]topic set-up against {settings.kafka_bootstrap} failed:[/] {exc!r}. "
+        console.print(f"[red]topic set-up against {escape(settings.kafka_bootstrap)} failed:[/] {escape(repr(exc))}. "
                       "Is the broker running (make run) and NEWSFLOW_KAFKA_BOOTSTRAP right?")
         raise typer.Exit(1) from exc
     console.print(f"topics: {len(report.created)} created, {len(report.existing)} already there "

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from newsflow.common.kafka import publish
@@ -30,7 +31,7 @@ def _check(url: str) -> str:
     try:
         return canonical_url(url)
     except BadUrlError as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
 
 

@@ -81,7 +81,7 @@ def dashboards_import() -> None:
                                     f" {exc!r}; is it running?"))
         raise typer.Exit(1) from exc
     if not result.get("success"):
-        console.print(f"[red]import reported errors:[/] {json.dumps(result.get('errors'))[:2000]}")
+        console.print(Text.assemble(("import reported errors:", "red"), f" {json.dumps(result.get('errors'))[:2000]}"))
         raise typer.Exit(1)
     console.print(f"imported {result.get('successCount')} saved objects into {redact_url(settings.dashboards_url)}")
 

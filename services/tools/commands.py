@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -89,7 +90,7 @@ def dlq_replay(
     try:
         count = asyncio.run(replay(settings, stage, chosen))
     except ReplayRefused as exc:
-        console.print(f"[red]refused:[/] {exc}")
+        console.print(f"[red]refused:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     console.print(f"replayed {count} dead letter(s) into the {stage} stage's input")
 
@@ -99,5 +100,5 @@ def _find(letters: list[Letter], position: str) -> Letter:
     for item in letters:
         if (str(item.partition), str(item.offset)) == (partition, offset):
             return item
-    console.print(f"[red]no dead letter at {position}[/]")
+    console.print(f"[red]no dead letter at {escape(position)}[/]")
     raise typer.Exit(1)

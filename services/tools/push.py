@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsflow.common.settings import MIB
+from newsflow.common.settings import Settings
 from newsflow.parse.decoding import UndecodableError, decode_body, sniff_binary
 from newsflow.parse.extracted import NotAnArticle
 from newsflow.parse.html_article import extract_html
@@ -32,8 +32,8 @@ from newsflow_schemas import (
     revision_at,
 )
 
-DEFAULT_MAX_BODY_BYTES = 5 * MIB  # the settings' defaults
-DEFAULT_MAX_MESSAGE_BYTES = 16 * MIB
+DEFAULT_MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
+DEFAULT_MAX_MESSAGE_BYTES: int = Settings.model_fields["max_message_bytes"].default
 
 
 class PushRefused(ValueError):
@@ -45,12 +45,11 @@ def documents_from(path: Path, *, source: str, url: str | None = None, now: date
                    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> list[RawDocument]:
     """The raw documents of one file; PushRefused, before anything is sent, for what the pipeline would refuse
     (too large, binary, not UTF-8, no stable id)."""
-    size = path.stat().st_size
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         documents = [_from_json_line(line, path, number) for number, line in enumerate(path.read_bytes().splitlines(),
                                                                                        1) if line.strip()]
     else:
-        if size > max_body_bytes:
+        if (size := path.stat().st_size) > max_body_bytes:
             raise PushRefused(f"{path}: {size} bytes, over the limit of {max_body_bytes} bytes for one document "
                               "(NEWSFLOW_MAX_BODY_BYTES)")
         documents = [_document(path.read_bytes(), path, source=source, url=url, now=now or datetime.now(UTC))]
@@ -91,8 +90,6 @@ def _identity(body: bytes, html: bool, *, source: str, url: str | None, now: dat
     try:
         text = decode_body(body).text if html else body.decode("utf-8")
         found = extract_html(text, None, now) if html else extract_text(text, now)
-    except UnicodeDecodeError as exc:
-        raise PushRefused(f"{name}: plain text must be UTF-8") from exc
     except (UndecodableError, NotAnArticle) as exc:
         raise PushRefused(f"{name}: {exc}") from exc
     if found.canonical_url and found.canonical_url.startswith(("http://", "https://")):
