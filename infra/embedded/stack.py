@@ -1,4 +1,8 @@
-"""The embedded stack: Tansu (Kafka protocol), OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1.
+"""The embedded stack: a Kafka broker, OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1.
+
+The broker is Tansu (Kafka protocol, in memory) unless NEWSFLOW_STACK_BROKER=kafka selects Apache Kafka 4.4 itself,
+single node in KRaft combined mode, from its jars on Maven Central (`infra/embedded/kafka/pom.xml`), with its
+log directory in the state folder (a restart keeps every topic, record and committed offset).
 
     python infra/embedded/stack.py start [--only broker,opensearch] [--json]
     python infra/embedded/stack.py stop | status [--json] | install
@@ -33,6 +37,9 @@ REPO = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("NEWSFLOW_STATE_DIR", REPO / ".state")).resolve()
 HOST = "127.0.0.1"  # never 0.0.0.0: the embedded stack is for this machine only
 OPENSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_OPENSEARCH_HEAP", "512m")
+KAFKA_HEAP = os.environ.get("NEWSFLOW_STACK_KAFKA_HEAP", "512m")
+KAFKA_VERSION = "4.4.0"  # the version in infra/embedded/kafka/pom.xml
+BROKER = os.environ.get("NEWSFLOW_STACK_BROKER", "tansu")
 
 
 def _port(name: str, default: int) -> tuple[int, str]:
@@ -154,6 +161,89 @@ class Broker(Server):
         return len(reply) >= 10 and struct.unpack(">ih", reply[4:10]) == (1, 0)
 
 
+class ApacheKafka(Broker):
+    """Apache Kafka, broker and controller in one JVM, run by its main class: the Maven jars come without the
+    distribution's bin/ and config/, so the configuration is written here. Single node: the internal topics
+    (offsets, transaction state) have one replica and need one in sync, or transactions hang."""
+
+    @property
+    def controller_port(self) -> int:
+        return int(os.environ.get("NEWSFLOW_STACK_KAFKA_CONTROLLER_PORT", self.port + 1))
+
+    def launch(self) -> None:
+        if _port_open(self.controller_port):
+            raise StackError(f"{self.name}: controller port {self.controller_port} is taken; set "
+                             "NEWSFLOW_STACK_KAFKA_CONTROLLER_PORT")
+        lib = self._jars()
+        base = STATE / "kafka"
+        (base / "data").mkdir(parents=True, exist_ok=True)
+        config = base / "server.properties"
+        config.write_text(self._properties(base / "data"))
+        (base / "log4j2.yaml").write_text(_KAFKA_LOG4J)
+        java = [str(system_jdk17() / "bin" / "java")]
+        classpath = ["-cp", f"{lib}/*"]
+        if not (base / "data" / "meta.properties").exists():  # formatted once; a restart keeps the data
+            cluster = subprocess.run([*java, *classpath, "kafka.tools.StorageTool", "random-uuid"],
+                                     capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+            formatted = subprocess.run([*java, *classpath, "kafka.tools.StorageTool", "format", "-t", cluster,
+                                        "-c", str(config), "--standalone"], capture_output=True, text=True)
+            if formatted.returncode != 0:
+                raise StackError(f"formatting Kafka's log directory failed: {formatted.stderr[-500:]}")
+        proc = self._spawn([*java, f"-Xms{KAFKA_HEAP}", f"-Xmx{KAFKA_HEAP}",
+                            f"-Dlog4j2.configurationFile={base / 'log4j2.yaml'}", *classpath, "kafka.Kafka",
+                            str(config)])
+        self.pid_file.write_text(f"{proc.pid}\n")
+
+    def _jars(self) -> Path:
+        """Kafka's jars, fetched once by Maven (which verifies every checksum) into the state folder."""
+        lib = STATE / "servers" / f"kafka-{KAFKA_VERSION}" / "lib"
+        if (lib / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
+            return lib
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise StackError("Maven is needed to fetch Apache Kafka's jars: apt-get install maven")
+        print(f"fetching Apache Kafka {KAFKA_VERSION}'s jars from Maven Central ...", file=sys.stderr)
+        fetched = subprocess.run([mvn, "-q", "-B", "--strict-checksums", "-f", str(Path(__file__).parent / "kafka"
+                                                                                   / "pom.xml"),
+                                  "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
+                                  "-DincludeScope=runtime"], capture_output=True, text=True)
+        if fetched.returncode != 0:
+            shutil.rmtree(lib, ignore_errors=True)
+            raise StackError(f"Maven could not fetch Apache Kafka {KAFKA_VERSION}: {fetched.stdout[-800:]}"
+                             f"{fetched.stderr[-400:]}")
+        return lib
+
+    def _properties(self, data: Path) -> str:
+        controller = f"{HOST}:{self.controller_port}"
+        return "\n".join([
+            "process.roles=broker,controller", "node.id=1", f"controller.quorum.bootstrap.servers={controller}",
+            f"listeners=PLAINTEXT://{HOST}:{self.port},CONTROLLER://{controller}",
+            f"advertised.listeners=PLAINTEXT://{HOST}:{self.port}", "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT", f"log.dirs={data}",
+            "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1", "min.insync.replicas=1",
+            "auto.create.topics.enable=false",  # topics are created explicitly, with their partitions
+            "group.initial.rebalance.delay.ms=0",  # one node, no stragglers to wait for
+            "message.max.bytes=16777216",  # NEWSFLOW_MAX_MESSAGE_BYTES' default
+            "",
+        ])
+
+
+_KAFKA_LOG4J = """Configuration:
+  Appenders:
+    Console:
+      name: STDOUT
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Root:
+      level: INFO
+      AppenderRef:
+        - ref: STDOUT
+"""
+
+
 class OpenSearch(Server):
     def launch(self) -> None:
         home = ensure_installed(OPENSEARCH, STATE / "servers", log=print)
@@ -216,7 +306,8 @@ class Dashboards(Server):
 
 
 SERVERS: dict[str, Server] = {
-    "broker": Broker("broker", *_port("KAFKA", 9092), "tansu", ready_timeout=30),
+    "broker": (ApacheKafka("broker", *_port("KAFKA", 9092), "kafka.Kafka", ready_timeout=120) if BROKER == "kafka"
+               else Broker("broker", *_port("KAFKA", 9092), "tansu", ready_timeout=30)),
     "opensearch": OpenSearch("opensearch", *_port("OPENSEARCH", 9200), "org.opensearch.bootstrap", 180),
     "dashboards": Dashboards("dashboards", *_port("DASHBOARDS", 5601), "opensearch-dashboards", 180),
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages the embedded stack and the tests need: a JDK 17 (OpenSearch), npm (the server downloads),
-# docker-compose (the compose file's validity test), chromium (the Dashboards browser test).
+# System packages the embedded stack and the tests need: a JDK 17 (OpenSearch, Kafka), npm (the server downloads),
+# Maven (Kafka's jars), docker-compose (the compose file's validity test), chromium (the Dashboards browser test),
+# kcat (a client we did not write).
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise prints the one command to run.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ ls /usr/lib/jvm/java-17-openjdk-*/bin/java >/dev/null 2>&1 || missing+=(openjdk-
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the Dashboards browser test
+command -v mvn >/dev/null 2>&1 || missing+=(maven)  # fetches Apache Kafka's jars (NEWSFLOW_STACK_BROKER=kafka)
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)  # a Kafka client we did not write, in the tests
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
