@@ -122,7 +122,9 @@ async def demo(timeout_s: float = 240) -> int:
                                ("harbour bridge", SearchFilters())):
             found = await engine.search(alias, search_body(query, filters, size=3))
             label = query or f"entity: {filters.entities[0]}"
-            print(f"\nsearch {label!r}: {found.total} hit(s)")
+            stories = (found.aggregations.get("clusters") or {}).get("value", found.total)
+            print(f"\nsearch {label!r}: {found.total} article(s)"
+                  + (f" in {stories} stor{'y' if stories == 1 else 'ies'}" if stories < found.total else ""))
             for hit in found.hits:
                 print(f"  - {hit.source.get('title')} {copies_note(hit.collapsed.get(COPIES, 1))}".rstrip())
     finally:
