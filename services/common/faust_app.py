@@ -55,7 +55,7 @@ def make_app(stage: Stage, settings: Settings) -> faust.App:
         f"{settings.topic_prefix}newsflow-{stage}",
         broker=[f"newsflow://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
         broker_credentials=_credentials(settings),
-        broker_session_timeout=6.0,  # the embedded broker's group join waits half of it
+        broker_session_timeout=6.0,  # a killed worker's partitions move to another within seconds
         broker_heartbeat_interval=1.5,
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",

@@ -54,6 +54,7 @@ def producer_options(settings: Settings) -> dict[str, Any]:
         "max_request_size": settings.max_message_bytes,
         "compression_type": None if settings.compression == "none" else settings.compression,
         "acks": "all",  # an output is 'safely written' only once every in-sync replica has it
+        "enable_idempotence": True,  # a retried send is written once, in order
     }
 
 
@@ -63,8 +64,8 @@ def consumer_options(settings: Settings) -> dict[str, Any]:
         "fetch_max_bytes": settings.max_message_bytes * 4,
         "max_partition_fetch_bytes": settings.max_message_bytes,
         "enable_auto_commit": False,  # commit only after the output is written
-        "auto_offset_reset": "earliest",  # the embedded broker's 'latest' is wrong; see the README
-        "session_timeout_ms": 6000,  # the embedded broker's join waits half of it
+        "auto_offset_reset": "earliest",  # a stage's new group handles what was produced before it first joined
+        "session_timeout_ms": 6000,  # a killed worker's partitions move to another within seconds (default 45 s)
         "heartbeat_interval_ms": 1500,
     }
 

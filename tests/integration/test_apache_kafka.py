@@ -1,7 +1,7 @@
-"""Apache Kafka itself on the embedded stack (NEWSFLOW_STACK_BROKER=kafka): started from its Maven jars by
-`infra/embedded/stack.py`, in a state folder and on ports of its own. Real clients that we did not write read the
-enriched topic with their default settings, transactions commit and abort, and a restart keeps every topic,
-record and committed offset. (The rest of the suite still runs on the default broker until the switch.)"""
+"""Apache Kafka as the embedded stack runs it (`infra/embedded/stack.py`, from its Maven jars), here in a state
+folder and on ports of its own, so that it can be restarted without disturbing the suite's broker. Real clients
+that we did not write read the enriched topic with their default settings, transactions commit and abort, and a
+restart keeps every topic, record and committed offset."""
 
 from __future__ import annotations
 
@@ -30,8 +30,7 @@ SCHEMA = json.loads((REPO / "schemas/json/newsflow.article.enriched-1.0.json").r
 
 class KafkaStack:
     def __init__(self, state: str) -> None:
-        self.env = {**os.environ, "NEWSFLOW_STATE_DIR": state, "NEWSFLOW_STACK_BROKER": "kafka",
-                    "NEWSFLOW_STACK_KAFKA_PORT": str(free_port()),
+        self.env = {**os.environ, "NEWSFLOW_STATE_DIR": state, "NEWSFLOW_STACK_KAFKA_PORT": str(free_port()),
                     "NEWSFLOW_STACK_KAFKA_CONTROLLER_PORT": str(free_port())}
         self.bootstrap = f"127.0.0.1:{self.env['NEWSFLOW_STACK_KAFKA_PORT']}"
 
