@@ -100,12 +100,18 @@ async def test_a_confluent_kafka_consumer_with_default_settings_reads_every_reco
         jsonschema.validate(record, SCHEMA)
 
 
-async def test_transactions_commit_and_abort_for_read_committed_consumers(kafka, unique_name):
-    topic = f"{unique_name}.tx"
+async def _create_topic(kafka: KafkaStack, topic: str, partitions: int) -> str:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
     await admin.start()
-    await admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
-    await admin.close()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    finally:
+        await admin.close()
+    return topic
+
+
+async def test_transactions_commit_and_abort_for_read_committed_consumers(kafka, unique_name):
+    topic = await _create_topic(kafka, f"{unique_name}.tx", partitions=2)
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, transactional_id=f"{unique_name}-0")
     await producer.start()
     try:
@@ -133,11 +139,7 @@ async def test_transactions_commit_and_abort_for_read_committed_consumers(kafka,
 
 
 async def test_a_restart_keeps_topics_records_and_committed_offsets(kafka, unique_name):
-    topic = f"{unique_name}.kept"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    await admin.close()
+    topic = await _create_topic(kafka, f"{unique_name}.kept", partitions=3)
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     for n in range(10):
