@@ -62,6 +62,15 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
+#: waiting out a dependency that is down (the search engine): 0.5, 1, 2, ... up to 5 s, with jitter, for as long as
+#: it takes; the index service and enrich's band index wait alike
+OUTAGE_RETRY = RetryPolicy(attempts=1, base_delay_s=0.5, max_delay_s=5.0)
+
+
+def outage_delay(attempt: int) -> float:
+    return OUTAGE_RETRY.delay(min(attempt, 6))
+
+
 @dataclass
 class Routed:
     outcome: Outcome

@@ -20,7 +20,7 @@ import structlog
 from newsflow.common.faust_app import add_stage_agent, make_app, run_worker
 from newsflow.common.isolated import IsolatedWorker, WorkerDied, WorkTimeout
 from newsflow.common.outcomes import Output, PoisonError, TransientError
-from newsflow.common.runner import RetryPolicy
+from newsflow.common.runner import outage_delay
 from newsflow.common.settings import Settings
 from newsflow.enrich.bands import SearchBandStore
 from newsflow.enrich.stage import analyse_with_loaded_tools, enrich
@@ -28,8 +28,6 @@ from newsflow.search import connect
 from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedArticle, Stage
 
 log = structlog.get_logger()
-#: while the band index is down, look again after 0.5, 1, 2, ... up to 5 s (with jitter), for as long as it takes
-OUTAGE_RETRY = RetryPolicy(attempts=1, base_delay_s=0.5, max_delay_s=5.0)
 
 
 def build_app(settings: Settings) -> faust.App:
@@ -63,7 +61,7 @@ def build_app(settings: Settings) -> faust.App:
             except TransientError as exc:  # the band index is down: wait, as the index service does
                 log.warning("band index unavailable; waiting", stage=Stage.ENRICH, article_id=parsed.article_id,
                             attempt=attempt, error=str(exc))
-                await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)))
+                await asyncio.sleep(outage_delay(attempt))
         raise AssertionError("unreachable")
 
     add_stage_agent(app, Stage.ENRICH, ARTICLES_PARSED, ParsedArticle, step, settings)

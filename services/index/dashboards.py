@@ -37,6 +37,10 @@ TIME_VIEWS = (TimeView("", "ingestion time", "ingested_at", "now-7d"),
               TimeView("-published", "publication time", "published.utc", "now-5y"))
 
 
+#: KQL: an article that is no near-duplicate of an earlier one (the root of its cluster)
+ROOTS_ONLY = "not duplicates.duplicate_of:*"
+
+
 def dashboard_id(index_prefix: str, view: TimeView = TIME_VIEWS[0]) -> str:
     return f"{index_prefix}-dashboard{view.suffix}"
 
@@ -105,10 +109,6 @@ def _view_objects(index_prefix: str, view: TimeView) -> list[dict[str, Any]]:
         "attributes": {"title": f"{index_prefix}-articles", "timeFieldName": view.field}, "references": [],
     }
     return [index_pattern, search, *visualisations, dashboard]
-
-
-#: KQL: an article that is no near-duplicate of an earlier one (the root of its cluster)
-ROOTS_ONLY = "not duplicates.duplicate_of:*"
 
 
 def to_ndjson(objects: list[dict[str, Any]]) -> str:

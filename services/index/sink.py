@@ -28,7 +28,7 @@ from newsflow.common.kafka import consumer_options, producer_options
 from newsflow.common.metrics import MESSAGES, STAGE_SECONDS, record_lag
 from newsflow.common.ops import mark_ready
 from newsflow.common.outcomes import Outcome, is_control_flow
-from newsflow.common.runner import Incoming, RetryPolicy, Routed, dead_letter_for, decoded
+from newsflow.common.runner import Incoming, Routed, dead_letter_for, decoded, outage_delay
 from newsflow.common.settings import Settings
 from newsflow.index.document import to_document
 from newsflow.index.setup import IndexLayout, ensure_index_setup
@@ -48,7 +48,6 @@ STALE = Counter("newsflow_index_stale_total", "documents not written: the engine
 BATCH_DOCS = Histogram("newsflow_index_batch_documents", "documents per bulk request",
                        buckets=(1, 10, 50, 100, 250, 500, 1000, 2000))
 MAX_IN_FLIGHT = 2  # bulk requests at once: the engine indexes one while the next is being prepared and sent
-OUTAGE_RETRY = RetryPolicy(attempts=1, base_delay_s=0.5, max_delay_s=5.0)
 
 
 Dead = tuple[DeadLetter, ConsumerRecord]
@@ -171,7 +170,7 @@ class IndexSink:
             chunk = retry
             if retry:
                 attempt += 1
-                await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)))
+                await asyncio.sleep(outage_delay(attempt))
         return dead
 
     async def _wait_for_engine(self, attempt: int, error: Exception) -> None:
@@ -180,7 +179,7 @@ class IndexSink:
         if attempt == 1:
             log.warning("search engine unavailable; pausing consumption", stage=Stage.INDEX, error=str(error))
         self.consumer.pause(*self.consumer.assignment())
-        await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)))
+        await asyncio.sleep(outage_delay(attempt))
 
     def _letter(self, record: ConsumerRecord, outcome: Outcome, error_type: str, reason: str,
                 article: EnrichedArticle | None = None) -> DeadLetter:
@@ -236,7 +235,7 @@ async def _connect_and_set_up(settings: Settings) -> tuple[SearchEngine, IndexLa
                 await engine.close()
             attempt += 1
             log.warning("waiting for the search engine", stage=Stage.INDEX, attempt=attempt, error=str(exc))
-            await asyncio.sleep(OUTAGE_RETRY.delay(min(attempt, 6)) + 0.5)
+            await asyncio.sleep(outage_delay(attempt) + 0.5)
 
 
 def _incoming(record: ConsumerRecord) -> Incoming:
