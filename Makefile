@@ -50,7 +50,7 @@ run: stack
 # The fixtures start (or reuse) the embedded stack too (tests/integration/conftest.py); starting it here first
 # shows the download and start-up progress that pytest would capture.
 test: system-deps $(INSTALLED)
-	@$(STACK) start --only broker,opensearch
+	@$(STACK) start --only broker,opensearch,elasticsearch
 	$(PY) -m pytest
 
 test-unit: $(INSTALLED)

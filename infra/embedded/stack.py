@@ -1,10 +1,11 @@
-"""The embedded stack: Apache Kafka 4.4, OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1.
+"""The embedded stack: Apache Kafka 4.4, OpenSearch 2.5 and OpenSearch Dashboards 2.5 on 127.0.0.1, and
+Elasticsearch 8.19 for the tests that run the search adapter against both engines.
 
 Kafka is Apache Kafka itself, single node in KRaft combined mode, from its jars on Maven Central
 (`infra/embedded/kafka/pom.xml`), with its log directory in the state folder (a restart keeps every topic, record
 and committed offset).
 
-    python infra/embedded/stack.py start [--only broker,opensearch] [--json]
+    python infra/embedded/stack.py start [--only broker,opensearch,elasticsearch] [--json]
     python infra/embedded/stack.py stop | status [--json] | install
 
 Everything lives in one state folder (default `.state/` in the checkout, `NEWSFLOW_STATE_DIR` to move it):
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,8 @@ HOST = "127.0.0.1"  # never 0.0.0.0: the embedded stack is for this machine only
 OPENSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_OPENSEARCH_HEAP", "512m")
 KAFKA_HEAP = os.environ.get("NEWSFLOW_STACK_KAFKA_HEAP", "512m")
 KAFKA_VERSION = "4.4.0"  # the version in infra/embedded/kafka/pom.xml and docker-compose.yml
+ELASTICSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_ELASTICSEARCH_HEAP", "512m")
+ELASTICSEARCH_VERSION = "8.19.21"  # the version in infra/embedded/elasticsearch/pom.xml and docker-compose.yml
 
 
 def _port(name: str, default: int) -> tuple[int, str]:
@@ -180,20 +184,8 @@ class Broker(Server):
     def _jars(self) -> Path:
         """Kafka's jars, fetched once by Maven (which verifies every checksum) into the state folder."""
         lib = STATE / "servers" / f"kafka-{KAFKA_VERSION}" / "lib"
-        if (lib / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
-            return lib
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise StackError("Maven is needed to fetch Apache Kafka's jars: apt-get install maven")
-        print(f"fetching Apache Kafka {KAFKA_VERSION}'s jars from Maven Central ...", file=sys.stderr)
-        fetched = subprocess.run([mvn, "-q", "-B", "--strict-checksums", "-f", str(Path(__file__).parent / "kafka"
-                                                                                   / "pom.xml"),
-                                  "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
-                                  "-DincludeScope=runtime"], capture_output=True, text=True)
-        if fetched.returncode != 0:
-            shutil.rmtree(lib, ignore_errors=True)
-            raise StackError(f"Maven could not fetch Apache Kafka {KAFKA_VERSION}: {fetched.stdout[-800:]}"
-                             f"{fetched.stderr[-400:]}")
+        if not (lib / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
+            _maven_copy("kafka", f"Apache Kafka {KAFKA_VERSION}'s jars", lib)
         return lib
 
     def _properties(self, data: Path) -> str:
@@ -264,6 +256,59 @@ class OpenSearch(Server):
         return _http_ok(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s")
 
 
+class Elasticsearch(Server):
+    """Elasticsearch from Elastic's integration-test archive on Maven Central, for the search adapter's tests
+    against both engines (`make run` and Dashboards use OpenSearch). The archive has no bundled JDK: the
+    system's JDK 17 runs it. Security is off: it listens on 127.0.0.1 only, like every server here."""
+
+    def launch(self) -> None:
+        home = self._home()
+        base = STATE / "elasticsearch"
+        conf = base / "config"
+        if not conf.exists():
+            shutil.copytree(home / "config", conf)
+        (conf / "elasticsearch.yml").write_text(
+            f"cluster.name: newsflow\nnode.name: newsflow-es-1\nnetwork.host: {HOST}\nhttp.port: {self.port}\n"
+            f"transport.port: {self.port + 100}\ndiscovery.type: single-node\n"
+            f"path.data: {base / 'data'}\npath.logs: {base / 'logs'}\n"
+            "xpack.security.enabled: false\n"
+            "cluster.routing.allocation.disk.threshold_enabled: false\n"
+        )
+        _absolute_jvm_paths(conf / "jvm.options", base / "logs")
+        for sub in ("data", "logs"):
+            (base / sub).mkdir(exist_ok=True)
+        prepare_service_user([base, self.log_file.parent, self.pid_file.parent], REPO)
+        env = {"ES_JAVA_HOME": str(system_jdk17()), "ES_PATH_CONF": str(conf),
+               "ES_JAVA_OPTS": f"-Xms{ELASTICSEARCH_HEAP} -Xmx{ELASTICSEARCH_HEAP}"}
+        self.pid_file.unlink(missing_ok=True)
+        proc = self._spawn([str(home / "bin" / "elasticsearch"), "-d", "-p", str(self.pid_file)],
+                           env=env, cwd=home, as_service_user=True)
+        if proc.wait(timeout=120) != 0:
+            raise StackError(f"elasticsearch failed to daemonise (exit {proc.returncode}); see {self.log_file} "
+                             f"and {base / 'logs'}")
+
+    def is_ready(self) -> bool:
+        return _http_ok(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s")
+
+    def _home(self) -> Path:
+        """The archive, fetched once by Maven (checksum verified) and unpacked with its file modes."""
+        home = STATE / "servers" / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+        if (home / ".newsflow-installed").exists():
+            return home
+        download = STATE / "servers" / ".download-elasticsearch"
+        _maven_copy("elasticsearch", f"Elasticsearch {ELASTICSEARCH_VERSION}", download)
+        shutil.rmtree(home, ignore_errors=True)
+        with zipfile.ZipFile(download / f"elasticsearch-{ELASTICSEARCH_VERSION}.zip") as archive:
+            for member in archive.infolist():
+                path = Path(archive.extract(member, home.parent))
+                mode = member.external_attr >> 16
+                if mode and not member.is_dir():
+                    path.chmod(mode & 0o777)
+        shutil.rmtree(download)
+        (home / ".newsflow-installed").touch()
+        return home
+
+
 class Dashboards(Server):
     def launch(self) -> None:
         home = ensure_installed(DASHBOARDS, STATE / "servers", log=print)
@@ -292,7 +337,25 @@ SERVERS: dict[str, Server] = {
     "broker": Broker("broker", *_port("KAFKA", 9092), "kafka.Kafka", ready_timeout=120),
     "opensearch": OpenSearch("opensearch", *_port("OPENSEARCH", 9200), "org.opensearch.bootstrap", 180),
     "dashboards": Dashboards("dashboards", *_port("DASHBOARDS", 5601), "opensearch-dashboards", 180),
+    "elasticsearch": Elasticsearch("elasticsearch", *_port("ELASTICSEARCH", 9210),
+                                   "org.elasticsearch.bootstrap.Elasticsearch", 180),
 }
+DEFAULT_SERVERS = ("broker", "opensearch", "dashboards")  # `make run`; Elasticsearch only when asked (tests)
+
+
+def _maven_copy(pom_folder: str, what: str, output: Path) -> None:
+    """Copy the artifacts listed in infra/embedded/<pom_folder>/pom.xml into `output` (Maven verifies every
+    checksum); a failure leaves no half-filled folder behind."""
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise StackError(f"Maven is needed to fetch {what}: apt-get install maven")
+    print(f"fetching {what} from Maven Central ...", file=sys.stderr)
+    fetched = subprocess.run([mvn, "-q", "-B", "--strict-checksums", "-f",
+                              str(Path(__file__).parent / pom_folder / "pom.xml"), "dependency:copy-dependencies",
+                              f"-DoutputDirectory={output}", "-DincludeScope=runtime"], capture_output=True, text=True)
+    if fetched.returncode != 0:
+        shutil.rmtree(output, ignore_errors=True)
+        raise StackError(f"Maven could not fetch {what}: {fetched.stdout[-800:]}{fetched.stderr[-400:]}")
 
 
 def _port_open(port: int) -> bool:
@@ -324,6 +387,7 @@ def endpoints() -> dict:
         "kafka_bootstrap": f"{HOST}:{SERVERS['broker'].port}",
         "opensearch_url": SERVERS["opensearch"].url,
         "dashboards_url": SERVERS["dashboards"].url,
+        "elasticsearch_url": SERVERS["elasticsearch"].url,
     }
 
 
@@ -333,7 +397,7 @@ def cmd_start(names: list[str], as_json: bool) -> int:
     result = {**endpoints(), "servers": {}}
     for name in names:
         result["servers"][name] = SERVERS[name].start(log)
-        log(f"{name:<11} {result['servers'][name]:<8} {SERVERS[name].url}")
+        log(f"{name:<13} {result['servers'][name]:<8} {SERVERS[name].url}")
     result["seconds"] = round(time.monotonic() - began, 1)
     print(json.dumps(result) if as_json else f"stack ready in {result['seconds']} s (state in {STATE})")
     return 0
@@ -346,17 +410,19 @@ def cmd_status(as_json: bool) -> int:
         print(json.dumps({**endpoints(), "servers": status}))
     else:
         for name, state in status.items():
-            print(f"{name:<11} {state:<9} {SERVERS[name].url}")
+            print(f"{name:<13} {state:<9} {SERVERS[name].url}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["start", "stop", "status", "install"])
-    parser.add_argument("--only", default=",".join(SERVERS), help="comma-separated servers (default: all)")
+    parser.add_argument("--only", help="comma-separated servers (default: start the broker, OpenSearch and "
+                                       "Dashboards; stop and install all)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    default = DEFAULT_SERVERS if args.command == "start" else SERVERS
+    names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else list(default)
     unknown = set(names) - set(SERVERS)
     if unknown:
         parser.error(f"unknown server(s): {', '.join(sorted(unknown))}")
@@ -370,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(ensure_installed(tarball, STATE / "servers"))
             return 0
         for name in reversed(names):  # stop dashboards before the engine it talks to
-            print(f"{name:<11} {'stopped' if SERVERS[name].stop() else 'not running'}")
+            print(f"{name:<13} {'stopped' if SERVERS[name].stop() else 'not running'}")
         return 0
     except (InstallError, StackError) as exc:
         print(f"newsflow stack: {exc}", file=sys.stderr)

@@ -12,12 +12,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsflow.enrich.duplicates import Known, Neighbours
-from newsflow.search import BulkItemResult, IndexedDoc, SearchEngine, SearchEngineError, SearchUnavailableError
+from newsflow.search import (
+    BulkItemResult,
+    IndexedDoc,
+    SearchEngine,
+    SearchEngineError,
+    SearchUnavailableError,
+)
 
 MAX_MEMBERS = 64  # per band key: enough to find a cluster, bounded against very common boilerplate
-_APPEND = {"source": "if (!ctx._source.members.contains(params.id)) { ctx._source.members.add(params.id); "
-                     "if (ctx._source.members.size() > params.max) { ctx._source.members.remove(0); } } "
-                     "else { ctx.op = 'none'; }", "lang": "painless"}
+_APPEND_ATTEMPTS = 20  # compare-and-set rounds before giving up (each loses only to another worker's append)
 _STORED = {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
            "mappings": {"dynamic": "strict", "properties": {
                "members": {"type": "keyword", "index": False}, "cluster_id": {"type": "keyword", "index": False},
@@ -44,10 +48,31 @@ class SearchBandStore:
     async def add(self, article_id: str, cluster_id: str, band_keys: Sequence[str], signature: np.ndarray) -> None:
         # the signature first: a band pointing at a missing signature would be skipped, never misread
         await self.set_cluster(article_id, cluster_id, signature)
-        results = await self.engine.bulk_upsert(self.bands, [
-            (key, {**_APPEND, "params": {"id": article_id, "max": MAX_MEMBERS}}, {"members": [article_id]})
-            for key in band_keys])
-        _raise_on_failure(article_id, results)
+        await self._append(article_id, band_keys)
+
+    async def _append(self, article_id: str, band_keys: Sequence[str]) -> None:
+        """Add the article to each band's members by compare-and-set (read the revision, write if unchanged,
+        re-read what another worker changed meanwhile): no script, so no lang-painless module is needed."""
+        pending = list(dict.fromkeys(band_keys))
+        for _ in range(_APPEND_ATTEMPTS):
+            current = await self.engine.get_revisions(self.bands, pending)
+            writes = []
+            for key in pending:
+                if key not in current:
+                    writes.append(IndexedDoc(key, {"members": [article_id]}, if_absent=True))
+                    continue
+                band, revision = current[key]
+                members = list(band.get("members", []))
+                if article_id not in members:  # a redelivered article is already there: nothing to write
+                    writes.append(IndexedDoc(key, {"members": [*members, article_id][-MAX_MEMBERS:]},
+                                             if_revision=revision))
+            results = await self.engine.bulk_index(self.bands, writes)
+            _raise_on_failure(article_id, results)
+            pending = [result.id for result in results if result.outcome == "stale"]
+            if not pending:
+                return
+        raise SearchUnavailableError(f"storing the bands of {article_id}: {len(pending)} kept changing under "
+                                     f"{_APPEND_ATTEMPTS} attempts; retrying later")
 
     async def set_cluster(self, article_id: str, cluster_id: str, signature: np.ndarray) -> None:
         written = await self.engine.bulk_index(self.signatures, [IndexedDoc(article_id, {

@@ -64,16 +64,20 @@ DERIVED: dict[str, dict[str, Any]] = {
     "duplicate_cluster": {"type": "keyword"},  # duplicates.cluster_id, or the article's own id: searches collapse on it
     "indexed_at": {"type": "date"},
     "ingest_to_index_ms": {"type": "long"},
-    "lang_text": {"properties": {code: {"type": "text", "analyzer": analyzer}
-                                 for code, analyzer in sorted(LANGUAGE_ANALYZERS.items())}},
 }
 
 
-def article_mappings(vector_mapping: dict[str, Any]) -> dict[str, Any]:
+def article_mappings(vector_mapping: dict[str, Any], language_analysis: bool = True) -> dict[str, Any]:
+    """The article index's mappings. Without the engine's language analyzers (Elastic's integration-test
+    archive lacks analysis-common) `lang_text.<code>` keeps its fields with the standard analyzer: the same
+    documents fit, only stemming and stop words differ."""
     properties = _properties(EnrichedArticle, "")
     properties["embedding"] = {"properties": {"model": {"type": "keyword"}, "dim": {"type": "integer"},
                                               "vector": vector_mapping}}
     properties.update(DERIVED)
+    properties["lang_text"] = {"properties": {
+        code: {"type": "text", "analyzer": analyzer if language_analysis else "standard"}
+        for code, analyzer in sorted(LANGUAGE_ANALYZERS.items())}}
     return {"dynamic": "strict", "properties": properties}
 
 

@@ -37,7 +37,7 @@ def layout(engine: SearchEngine, settings: Settings) -> IndexLayout:
     index_settings = {"number_of_shards": settings.index_shards, "number_of_replicas": settings.index_replicas,
                       "refresh_interval": settings.index_refresh_interval,
                       **engine.index_settings(vectors=True)}
-    mappings = article_mappings(engine.vector_mapping(settings.embedding_dims))
+    mappings = article_mappings(engine.vector_mapping(settings.embedding_dims), engine.language_analysis)
     base = f"{settings.index_prefix}-articles"
     physical = f"{base}-v{mapping_hash(mappings, index_settings)}"
     return IndexLayout(template=base, pattern=f"{base}-v*", physical=physical,
@@ -70,10 +70,10 @@ async def migrate(engine: SearchEngine, settings: Settings) -> tuple[list[str], 
     if old == [plan.physical]:
         return old, plan.physical, 0
     await engine.ensure_index(plan.physical, plan.body)
-    copied = sum([await engine.reindex(index, plan.physical) for index in old])
+    copied = sum([await engine.copy_documents(index, plan.physical) for index in old])
     await engine.update_aliases([*({"remove": {"index": i, "alias": plan.write_alias}} for i in old),
                                  {"add": {"index": plan.physical, "alias": plan.write_alias, "is_write_index": True}}])
-    copied += sum([await engine.reindex(index, plan.physical) for index in old])  # what arrived meanwhile
+    copied += sum([await engine.copy_documents(index, plan.physical) for index in old])  # what arrived meanwhile
     await engine.update_aliases([*({"remove": {"index": i, "alias": plan.read_alias}} for i in old),
                                  {"add": {"index": plan.physical, "alias": plan.read_alias}}])
     return old, plan.physical, copied

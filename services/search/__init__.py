@@ -8,6 +8,7 @@ from newsflow.common.settings import Settings, redact_url
 from newsflow.search.base import (
     BulkItemResult,
     IndexedDoc,
+    Revision,
     SearchEngine,
     SearchEngineError,
     SearchHit,
@@ -22,6 +23,7 @@ __all__ = [
     "ElasticsearchEngine",
     "IndexedDoc",
     "OpenSearchEngine",
+    "Revision",
     "SearchEngine",
     "SearchEngineError",
     "SearchHit",
@@ -33,7 +35,8 @@ __all__ = [
 
 
 async def detect_engine(settings: Settings) -> str:
-    """Ask the server's root endpoint which engine it is ('opensearch' or 'elasticsearch')."""
+    """Ask the server which engine it is ('opensearch' or 'elasticsearch'): Elasticsearch names itself in a
+    header of every response (its integration-test archive has no root endpoint: GET / answers 405)."""
     auth = settings.search_basic_auth()
     headers = {}
     if settings.search_api_key:
@@ -41,7 +44,10 @@ async def detect_engine(settings: Settings) -> str:
     verify: bool | str = str(settings.search_ca_file) if settings.search_ca_file else settings.search_verify_certs
     try:
         async with httpx.AsyncClient(auth=auth, headers=headers, verify=verify, timeout=10) as client:
-            root = (await client.get(settings.search_url)).raise_for_status().json()
+            response = await client.get(settings.search_url)
+            if response.headers.get("x-elastic-product") == "Elasticsearch":
+                return "elasticsearch"
+            root = response.raise_for_status().json()
     except (httpx.HTTPError, ValueError) as exc:
         raise SearchUnavailableError(f"cannot reach the search engine at {redact_url(settings.search_url)}: "
                                      f"{exc}; is it running (make run), and is NEWSFLOW_SEARCH_URL right?") from exc
@@ -49,8 +55,14 @@ async def detect_engine(settings: Settings) -> str:
 
 
 async def connect(settings: Settings) -> SearchEngine:
-    """The configured engine's implementation (detected from the server when the setting is 'auto')."""
-    engine = settings.search_engine if settings.search_engine != "auto" else await detect_engine(settings)
-    if engine == "opensearch":
-        return OpenSearchEngine.from_settings(settings)
-    return ElasticsearchEngine.from_settings(settings)
+    """The configured engine's implementation (detected from the server when the setting is 'auto'), having
+    asked the server which optional modules it runs."""
+    name = settings.search_engine if settings.search_engine != "auto" else await detect_engine(settings)
+    engine = OpenSearchEngine.from_settings(settings) if name == "opensearch" else ElasticsearchEngine.from_settings(
+        settings)
+    try:
+        await engine.probe()
+    except BaseException:
+        await engine.close()
+        raise
+    return engine

@@ -29,17 +29,29 @@ class SearchUnavailableError(SearchEngineError, TransientError):
 
 
 @dataclass(frozen=True)
+class Revision:
+    """Where a document stood when it was read: the condition of an optimistic write (compare-and-set)."""
+    seq_no: int
+    primary_term: int
+
+
+@dataclass(frozen=True)
 class IndexedDoc:
+    """One document to write. At most one condition: an external version (the article revision: an older one
+    never overwrites a newer), `if_revision` (unchanged since read) or `if_absent` (create only). A write whose
+    condition fails comes back `stale`."""
     id: str
     source: Mapping[str, Any]
-    version: int | None = None  # external version (the article revision); None writes unconditionally
+    version: int | None = None
+    if_revision: Revision | None = None
+    if_absent: bool = False
 
 
 @dataclass(frozen=True)
 class BulkItemResult:
     id: str
     status: int
-    outcome: ItemOutcome  # stale: the engine already holds this or a newer version (a no-op, not an error)
+    outcome: ItemOutcome  # stale: the write's condition failed (a newer version is there, or a concurrent write)
     error_type: str | None = None
     reason: str | None = None
 
@@ -66,6 +78,7 @@ class SearchHits:
 
 class SearchEngine(Protocol):
     name: str  # "opensearch" or "elasticsearch"
+    language_analysis: bool  # the language analyzers (english, german, ...) exist; connect() asks the server
 
     async def ensure_template(self, name: str, body: Mapping[str, Any]) -> None:
         """Create or replace a composable index template."""
@@ -86,18 +99,21 @@ class SearchEngine(Protocol):
     async def update_aliases(self, actions: Sequence[Mapping[str, Any]]) -> None:
         """Apply alias actions atomically."""
 
-    async def reindex(self, source: str, dest: str) -> int:
-        """Copy documents, keeping their external versions (older never overwrite newer); returns the count."""
+    async def copy_documents(self, source: str, dest: str) -> int:
+        """Copy every document, keeping its version as an external version (an older copy never overwrites a
+        newer document); returns how many were written. Needs no reindex module: scroll and bulk."""
 
     async def bulk_index(self, index: str, docs: Sequence[IndexedDoc]) -> list[BulkItemResult]:
         """Write documents in one bulk request; one result per document, in order."""
 
-    async def bulk_upsert(self, index: str, updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]
-                          ) -> list[BulkItemResult]:
-        """Scripted updates, creating missing documents: (id, painless script, document if missing)."""
+    async def bulk_delete(self, index: str, ids: Sequence[str]) -> list[BulkItemResult]:
+        """Delete documents by id in one bulk request (a missing one is `stale`)."""
 
     async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Realtime get by id (no refresh needed): id -> source, for the ids that exist."""
+
+    async def get_revisions(self, index: str, ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], Revision]]:
+        """Realtime get by id with each document's revision, for a compare-and-set write."""
 
     async def refresh(self, index: str) -> None: ...
 

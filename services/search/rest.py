@@ -7,18 +7,38 @@ the requests built and replay recorded responses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
-from newsflow.search.base import BulkItemResult, IndexedDoc, ItemOutcome, SearchEngineError, SearchHit, SearchHits
+from newsflow.search.base import (
+    BulkItemResult,
+    IndexedDoc,
+    ItemOutcome,
+    Revision,
+    SearchEngineError,
+    SearchHit,
+    SearchHits,
+)
 
 _VERSION_CONFLICT = 409
+_COPY_PAGE = 500  # documents per scroll page and bulk request when copying an index
+_SCROLL_KEEP_ALIVE = "5m"
 
 
 class RestEngine:
     name = "abstract"
+    language_analysis = True  # until probe() asks the server
+
+    async def probe(self) -> None:
+        """Ask the server which optional modules it runs: Elastic's integration-test archive of Elasticsearch
+        has no analysis-common, so no language analyzers (the mapping then uses the standard analyzer)."""
+        nodes = await self.send("GET", "/_nodes/plugins", params={"filter_path": "nodes.*.modules.name"})
+        modules = {module["name"] for node in (nodes or {}).get("nodes", {}).values()
+                   for module in node.get("modules", [])}
+        self.language_analysis = "analysis-common" in modules
 
     async def send(self, method: str, path: str, body: Any = None,
                    params: Mapping[str, Any] | None = None) -> Any:
@@ -71,12 +91,27 @@ class RestEngine:
     async def update_aliases(self, actions: Sequence[Mapping[str, Any]]) -> None:
         await self.send("POST", "/_aliases", {"actions": list(actions)})
 
-    async def reindex(self, source: str, dest: str) -> int:
-        body = {"source": {"index": source}, "dest": {"index": dest, "version_type": "external"},
-                "conflicts": "proceed"}
-        result = await self.send("POST", "/_reindex", body, params={"refresh": "true",
-                                                                    "wait_for_completion": "true"})
-        return int(result.get("created", 0)) + int(result.get("updated", 0))
+    async def copy_documents(self, source: str, dest: str) -> int:
+        # scroll + bulk rather than _reindex, which lives in a module not every Elasticsearch carries
+        await self.refresh(source)  # a scroll sees refreshed documents only: the last writes too
+        page = await self.send("POST", f"/{source}/_search", {"size": _COPY_PAGE, "sort": ["_doc"], "version": True},
+                               params={"scroll": _SCROLL_KEEP_ALIVE})
+        copied = 0
+        try:
+            while hits := page["hits"]["hits"]:
+                results = await self.bulk_index(dest, [IndexedDoc(hit["_id"], hit["_source"], version=hit["_version"])
+                                                       for hit in hits])
+                refused = [r for r in results if r.outcome == "failed"]
+                if refused:
+                    raise SearchEngineError(f"copying {source} to {dest}: {dest} refused {refused[0].id}: "
+                                            f"{refused[0].reason}", refused[0].status)
+                copied += sum(r.outcome == "written" for r in results)
+                page = await self.send("POST", "/_search/scroll", {"scroll": _SCROLL_KEEP_ALIVE,
+                                                                   "scroll_id": page["_scroll_id"]})
+        finally:
+            await self.send("DELETE", "/_search/scroll", {"scroll_id": [page["_scroll_id"]]})
+        await self.refresh(dest)
+        return copied
 
     async def bulk_index(self, index: str, docs: Sequence[IndexedDoc]) -> list[BulkItemResult]:
         if not docs:
@@ -86,30 +121,32 @@ class RestEngine:
             action: dict[str, Any] = {"_index": index, "_id": doc.id}
             if doc.version is not None:
                 action |= {"version": doc.version, "version_type": "external"}
-            lines += [orjson.dumps({"index": action}), orjson.dumps(doc.source)]  # orjson: 5-10x json's speed
-        return await self._bulk(lines, "index")
+            if doc.if_revision is not None:
+                action |= {"if_seq_no": doc.if_revision.seq_no, "if_primary_term": doc.if_revision.primary_term}
+            # orjson: 5-10x json's speed
+            lines += [orjson.dumps({"create" if doc.if_absent else "index": action}), orjson.dumps(doc.source)]
+        return await self._bulk(lines)
 
-    async def bulk_upsert(self, index: str, updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]]
-                          ) -> list[BulkItemResult]:
-        """Scripted updates, creating missing documents: (id, painless script, document if missing)."""
-        if not updates:
+    async def bulk_delete(self, index: str, ids: Sequence[str]) -> list[BulkItemResult]:
+        if not ids:
             return []
-        lines: list[bytes] = []
-        for doc_id, script, upsert in updates:
-            lines += [orjson.dumps({"update": {"_index": index, "_id": doc_id, "retry_on_conflict": 5}}),
-                      orjson.dumps({"script": script, "upsert": upsert})]
-        return await self._bulk(lines, "update")
+        results = await self._bulk([orjson.dumps({"delete": {"_index": index, "_id": doc_id}}) for doc_id in ids])
+        return [dataclasses.replace(r, outcome="stale") if r.status == 404 else r for r in results]
 
-    async def _bulk(self, lines: list[bytes], action: str) -> list[BulkItemResult]:
+    async def _bulk(self, lines: list[bytes]) -> list[BulkItemResult]:
         """Send NDJSON lines to _bulk; one result per item, in order."""
         response = await self.send("POST", "/_bulk", (b"\n".join(lines) + b"\n").decode())
-        return [_item_result(item[action]) for item in response["items"]]
+        return [_item_result(next(iter(item.values()))) for item in response["items"]]
 
     async def get_many(self, index: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {doc_id: source for doc_id, (source, _) in (await self.get_revisions(index, ids)).items()}
+
+    async def get_revisions(self, index: str, ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], Revision]]:
         if not ids:
             return {}
         response = await self.send("POST", f"/{index}/_mget", {"ids": list(ids)}, params={"realtime": "true"})
-        return {doc["_id"]: doc.get("_source", {}) for doc in response["docs"] if doc.get("found")}
+        return {doc["_id"]: (doc.get("_source", {}), Revision(doc["_seq_no"], doc["_primary_term"]))
+                for doc in response["docs"] if doc.get("found")}
 
     async def refresh(self, index: str) -> None:
         await self.send("POST", f"/{index}/_refresh")

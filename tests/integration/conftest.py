@@ -17,10 +17,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from newsflow.common.kafka import client_options, ensure_topics
 from newsflow.common.settings import Settings
-from newsflow.search import SearchEngine
-from newsflow.search.opensearch import OpenSearchEngine
+from newsflow.search import SearchEngine, connect
 from tests.conftest import REPO
 from tests.fetch_server import FetchServer, free_port
+
+#: run a test against OpenSearch (the embedded default) and Elasticsearch (Elastic's integration-test archive)
+both_engines = pytest.mark.parametrize("search_engine_name", ["opensearch", "elasticsearch"])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,15 +31,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session")
-def embedded_stack() -> dict:
-    """Start the embedded stack (or reuse the running one). A stack that cannot start fails the tests
+def _start_stack(servers: str) -> dict:
+    """Start servers of the embedded stack (or reuse running ones). A server that cannot start fails the tests
     that need it with the reason; it never skips them."""
     proc = subprocess.run([sys.executable, str(REPO / "infra/embedded/stack.py"), "start", "--json",
-                           "--only", "broker,opensearch"], capture_output=True, text=True, timeout=900)
+                           "--only", servers], capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
-        pytest.fail(f"the embedded stack did not start:\n{proc.stderr[-3000:]}", pytrace=False)
+        pytest.fail(f"the embedded stack ({servers}) did not start:\n{proc.stderr[-3000:]}", pytrace=False)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def embedded_stack() -> dict:
+    return _start_stack("broker,opensearch")
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> str:
+    """Elasticsearch from Maven Central, started on first use (only the tests of both engines need it)."""
+    return _start_stack("elasticsearch")["elasticsearch_url"]
+
+
+@pytest.fixture
+def search_engine_name() -> str:
+    """The engine a test runs against: OpenSearch unless the test is marked `both_engines`."""
+    return "opensearch"
 
 
 @pytest.fixture
@@ -46,14 +64,17 @@ def unique_name() -> str:
 
 
 @pytest.fixture
-async def settings(embedded_stack: dict, unique_name: str) -> AsyncIterator[Settings]:
+async def settings(embedded_stack: dict, unique_name: str, search_engine_name: str,
+                   request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
     """Settings pointing at the embedded stack, with this test's own topic and index prefixes. The index templates
     made under the prefix are deleted afterwards (each test deletes the indices it made)."""
-    settings = Settings(kafka_bootstrap=embedded_stack["kafka_bootstrap"],
-                        search_url=embedded_stack["opensearch_url"], topic_prefix=f"{unique_name}.",
+    search_url = (request.getfixturevalue("elasticsearch_url") if search_engine_name == "elasticsearch"
+                  else embedded_stack["opensearch_url"])
+    settings = Settings(kafka_bootstrap=embedded_stack["kafka_bootstrap"], search_url=search_url,
+                        search_engine=search_engine_name, topic_prefix=f"{unique_name}.",
                         index_prefix=unique_name, log_format="console")
     yield settings
-    engine = OpenSearchEngine.from_settings(settings)
+    engine = await connect(settings)
     try:
         await engine.delete_templates(f"{unique_name}*")
     finally:
@@ -81,7 +102,7 @@ async def topic_factory(settings: Settings) -> AsyncIterator[Callable[..., Await
 
 @pytest.fixture
 async def search_engine(settings: Settings) -> AsyncIterator[SearchEngine]:
-    engine = OpenSearchEngine.from_settings(settings)
+    engine = await connect(settings)
     yield engine
     await engine.close()
 

@@ -1,4 +1,5 @@
-"""The near-duplicate band index in the real OpenSearch: another worker's signature is visible at once."""
+"""The near-duplicate band index in both real engines: another worker's signature is visible at once, and
+concurrent appends (compare-and-set, no script) lose no member."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import asyncio
 
 from newsflow.enrich.bands import SearchBandStore
 from newsflow.enrich.duplicates import find_duplicates
+from tests.integration.conftest import both_engines
 
 
+@both_engines
 async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_engine, settings):
     first_worker = SearchBandStore(search_engine, settings.index_prefix)
     second_worker = SearchBandStore(search_engine, settings.index_prefix)
@@ -28,6 +31,7 @@ async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_en
     assert again.cluster_id == "original"
 
 
+@both_engines
 async def test_copies_stored_at_the_same_moment_by_two_workers_end_in_one_cluster(search_engine, settings):
     first_worker = SearchBandStore(search_engine, settings.index_prefix)
     second_worker = SearchBandStore(search_engine, settings.index_prefix)

@@ -1,4 +1,4 @@
-"""`newsflow search` and `newsflow similar` against the real OpenSearch: filters, highlights, facets, kNN."""
+"""`newsflow search` and `newsflow similar` against both real engines: filters, highlights, facets, kNN."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from typer.testing import CliRunner
 from newsflow.cli import app
 from newsflow.index.document import to_document
 from newsflow.index.setup import ensure_index_setup
-from newsflow.search import IndexedDoc, OpenSearchEngine
+from newsflow.search import IndexedDoc, connect
 from newsflow_schemas import Duplicates, Embedding, Entity, Language, Paragraph, article_id_for_url
+from tests.integration.conftest import both_engines
 from tests.integration.enriched import enriched
+
+pytestmark = both_engines
 
 
 def _vector(angle: float) -> list[float]:
@@ -50,7 +53,7 @@ def _id(n: int) -> str:
 @pytest.fixture
 def indexed(settings, monkeypatch):
     async def setup():
-        engine = OpenSearchEngine.from_settings(settings)
+        engine = await connect(settings)
         plan = await ensure_index_setup(engine, settings)
         docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in _articles()]
         assert all(r.outcome == "written" for r in await engine.bulk_index(plan.write_alias, docs))
@@ -59,7 +62,7 @@ def indexed(settings, monkeypatch):
         return plan
 
     async def teardown(plan):
-        engine = OpenSearchEngine.from_settings(settings)
+        engine = await connect(settings)
         await engine.delete_index(plan.physical)
         await engine.close()
 

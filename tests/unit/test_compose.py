@@ -67,3 +67,15 @@ def test_init_command_exists_in_the_cli(compose):
     command = compose["services"]["init"]["command"]
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
+
+
+def test_compose_runs_the_kafka_and_elasticsearch_versions_the_embedded_tests_run(compose):
+    stack = (REPO / "infra/embedded/stack.py").read_text()
+    kafka = re.search(r'KAFKA_VERSION = "([\d.]+)"', stack).group(1)
+    elasticsearch = re.search(r'ELASTICSEARCH_VERSION = "([\d.]+)"', stack).group(1)
+    images = {name: service["image"] for name, service in compose["services"].items() if "image" in service}
+    assert images["kafka"] == f"apache/kafka:{kafka}"
+    assert images["elasticsearch"].endswith(f"/elasticsearch:{elasticsearch}")
+    assert images["kibana"].endswith(f"/kibana:{elasticsearch}")
+    for pom, version in (("kafka", kafka), ("elasticsearch", elasticsearch)):
+        assert f"<version>{version}</version>" in (REPO / f"infra/embedded/{pom}/pom.xml").read_text()
