@@ -50,3 +50,19 @@ async def test_copies_stored_at_the_same_moment_by_two_workers_end_in_one_cluste
         roots = [d for d in (a, b) if d.duplicate_of is None]
         assert len(roots) == 1, f"story {story}: {a} / {b}"
         assert a.cluster_id == b.cluster_id and a.cluster_id.startswith(f"{story}-")
+
+
+@both_engines
+async def test_concurrent_appends_to_the_same_bands_keep_every_member(search_engine, settings):
+    store = SearchBandStore(search_engine, settings.index_prefix)
+    await store.setup()
+    keys = [f"band-{n}" for n in range(8)]
+    try:
+        await asyncio.gather(*(store._append(f"article-{n}", keys) for n in range(12)))
+        await store._append("article-3", keys)  # a redelivery adds nothing
+        bands = await search_engine.get_many(store.bands, keys)
+    finally:
+        await search_engine.delete_index(store.bands)
+        await search_engine.delete_index(store.signatures)
+    assert all(sorted(band["members"]) == sorted(f"article-{n}" for n in range(12)) for band in bands.values())
+    assert len(bands) == len(keys)
