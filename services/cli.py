@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -12,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from newsflow import __version__
-from newsflow.common.kafka import ensure_topics
+from newsflow.common.kafka import check_topics, ensure_topics
 from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
@@ -32,6 +34,7 @@ app.command("submit")(submit)
 app.command("search")(search)
 app.command("similar")(similar)
 console = Console()
+T = TypeVar("T")
 
 
 @app.command()
@@ -129,26 +132,46 @@ def init(dashboards: bool = typer.Option(True, help="also import the saved objec
 
 @topics_app.command("create")
 def topics_create() -> None:
-    """Create every topic of the pipeline that does not exist yet (safe to run again)."""
+    """Create every topic of the pipeline that does not exist yet and bring existing topics' settings back to the
+    topic table; refuse, naming each, topics whose partition count differs (safe to run again)."""
     settings = Settings()
+    report = _on_broker(settings, ensure_topics(settings))
+    for difference in report.aligned:
+        console.print(f"aligned {escape(str(difference))}")
+    console.print(f"topics: {len(report.created)} created, {len(report.existing)} already there, "
+                  f"{len(report.aligned)} setting(s) aligned (broker {escape(settings.kafka_bootstrap)})")
+
+
+@topics_app.command("check")
+def topics_check() -> None:
+    """Compare the broker's topics with the topic table (partitions, retention, cleanup policy, message size);
+    changes nothing, exits 1 when anything differs."""
+    settings = Settings()
+    differences = _on_broker(settings, check_topics(settings))
+    for difference in differences:
+        console.print(f"[red]differs:[/] {escape(str(difference))}")
+    if differences:
+        console.print("`newsflow topics create` creates missing topics and aligns settings; partitions it cannot fix")
+        raise typer.Exit(1)
+    console.print(f"topics: all {len(ALL_TOPICS)} match the topic table")
+
+
+def _on_broker(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
     try:
-        report = asyncio.run(ensure_topics(settings))
+        return asyncio.run(work)
     except Exception as exc:  # the CLI's edge: name what failed and what to do, no traceback
-        console.print(f"[red]topic set-up against {escape(settings.kafka_bootstrap)} failed:[/] {escape(repr(exc))}. "
+        console.print(f"[red]topic set-up against {escape(settings.kafka_bootstrap)} failed:[/] {escape(str(exc))}. "
                       "Is the broker running (make run) and NEWSFLOW_KAFKA_BOOTSTRAP right?")
         raise typer.Exit(1) from exc
-    console.print(f"topics: {len(report.created)} created, {len(report.existing)} already there "
-                  f"(broker {settings.kafka_bootstrap})")
 
 
 @topics_app.command("list")
 def topics_list() -> None:
     """List the pipeline's topics as declared (name, key, partitions, retention)."""
     prefix = Settings().topic_prefix
-    table = Table("topic", "key", "partitions", "retention (days)", "carries")
+    table = Table("topic", "key", "partitions", "retention", "carries")
     for spec in ALL_TOPICS:
-        table.add_row(topic_name(spec, prefix), spec.key, str(spec.partitions),
-                      f"{spec.retention_ms / 86_400_000:g}", spec.description)
+        table.add_row(topic_name(spec, prefix), spec.key, str(spec.partitions), spec.retention, spec.description)
     console.print(table)
 
 

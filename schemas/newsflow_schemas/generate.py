@@ -63,7 +63,8 @@ def asyncapi(events: tuple[type[Event], ...]) -> dict[str, Any]:
             "description": f"{spec.description}. Topic name gets the deployment's NEWSFLOW_TOPIC_PREFIX.",
             "messages": {event.__name__: {"$ref": f"#/components/messages/{event.__name__}"}},
             "bindings": {"kafka": {"topic": spec.name, "partitions": spec.partitions,
-                                   "topicConfiguration": {"retention.ms": spec.retention_ms}}},
+                                   "topicConfiguration": {"retention.ms": spec.retention_ms,
+                                                          "cleanup.policy": [spec.cleanup_policy]}}},
         }
         operations[f"receive-{channel}"] = {
             "action": "receive",

@@ -28,8 +28,16 @@ class TopicSpec:
     schema: str  # the `schema` of every event on it
     key: str  # what the message key is
     partitions: int
-    retention_ms: int
+    retention_ms: int  # -1: kept forever (a compacted topic keeps the latest record of each key)
     description: str
+    cleanup_policy: str = "delete"  # "compact": the latest record per key stays, a tombstone removes the key
+
+    @property
+    def retention(self) -> str:
+        """The retention in words, for tables and messages."""
+        if self.retention_ms < 0:
+            return "latest per key, forever" if self.cleanup_policy == "compact" else "forever"
+        return f"{self.retention_ms / _DAY_MS:g} days"
 
 
 FETCH_REQUESTS = TopicSpec(
@@ -38,7 +46,9 @@ FETCH_REQUESTS = TopicSpec(
 )
 ARTICLES_RAW = TopicSpec(
     "newsflow.articles.raw.v1", "newsflow.article.raw", "article id",
-    partitions=6, retention_ms=14 * _DAY_MS,
+    # compacted, never expired: the latest revision of every article stays replayable (reprocessing after a
+    # parser change, a rejected article replayed) and a takedown's tombstone removes the article for good
+    partitions=6, retention_ms=-1, cleanup_policy="compact",
     description="fetched pages and pushed documents (HTML or plain text); replayable source of truth",
 )
 ARTICLES_PARSED = TopicSpec(

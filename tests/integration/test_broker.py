@@ -6,12 +6,21 @@ import asyncio
 import time
 from collections import Counter
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from newsflow.common.kafka import client_options, consumer_options, ensure_topics, producer_options
+from newsflow.common.kafka import (
+    TopicSetupError,
+    check_topics,
+    client_options,
+    consumer_options,
+    ensure_topics,
+    producer_options,
+)
 from newsflow.common.settings import Settings
-from newsflow_schemas import ALL_TOPICS, topic_name
+from newsflow_schemas import ALL_TOPICS, ARTICLES_PARSED, ARTICLES_RAW, topic_name
 
 MESSAGES = 1_000
 
@@ -74,16 +83,52 @@ async def test_ensure_topics_creates_the_declared_set_once(settings: Settings):
     again = await ensure_topics(settings)
     names = {topic_name(spec, settings.topic_prefix) for spec in ALL_TOPICS}
     assert set(first.created) == names
-    assert again.created == [] and set(again.existing) == names
+    assert again.created == [] and set(again.existing) == names and again.aligned == []
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         described = await admin.describe_topics(sorted(names))
+        assert await check_topics(settings) == []  # partitions, retention, cleanup policy, size: as the table says
         await admin.delete_topics(sorted(names))
     finally:
         await admin.close()
     partitions = {d["topic"]: len(d["partitions"]) for d in described}
     assert partitions == {topic_name(spec, settings.topic_prefix): spec.partitions for spec in ALL_TOPICS}
+
+
+async def test_init_aligns_changed_settings_and_names_a_topic_with_other_partitions(settings: Settings):
+    raw, parsed = (topic_name(spec, settings.topic_prefix) for spec in (ARTICLES_RAW, ARTICLES_PARSED))
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(raw, 6, 1, topic_configs={"retention.ms": "3600000"})])  # by hand
+        await _until_listed(admin, raw, True)
+        await ensure_topics(settings, [ARTICLES_RAW])
+        assert await check_topics(settings, [ARTICLES_RAW]) == []  # retention and cleanup policy were aligned
+
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, raw, {"retention.ms": "60000"})])
+        differences = await check_topics(settings, [ARTICLES_RAW, ARTICLES_PARSED])
+        assert {(d.topic, d.setting, d.actual) for d in differences} >= {
+            (raw, "retention.ms", "60000"), (raw, "cleanup.policy", "delete"), (parsed, "existence", "missing")}
+        aligned = await ensure_topics(settings, [ARTICLES_RAW])
+        assert {(d.setting, d.actual, d.wanted) for d in aligned.aligned} >= {("retention.ms", "60000", "-1")}
+
+        await admin.delete_topics([raw])
+        await _until_listed(admin, raw, False)
+        await admin.create_topics([NewTopic(raw, 4, 1)])  # what a client's implicit creation would make
+        with pytest.raises(TopicSetupError, match=f"{raw}: partitions is 4, the topic table says 6"):
+            print("ENSURE", await ensure_topics(settings, [ARTICLES_RAW]), raw in await admin.list_topics())
+    finally:
+        await admin.delete_topics([name for name in (raw, parsed) if name in await admin.list_topics()])
+        await admin.close()
+
+
+async def _until_listed(admin: AIOKafkaAdminClient, topic: str, listed: bool, deadline_s: float = 30) -> None:
+    """The broker answers metadata requests from its own copy of the metadata log, which may trail a creation
+    or deletion the controller has just committed (seen after deleting many partitions at once)."""
+    deadline = time.monotonic() + deadline_s
+    while (topic in await admin.list_topics()) != listed and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
 
 
 async def test_large_message_round_trips_with_zstd(settings: Settings, topic_factory):
