@@ -14,12 +14,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from newsflow import __version__
-from newsflow.common.kafka import check_topics, ensure_topics
+from newsflow.common.kafka import check_topics, ensure_topics, write_tombstones
 from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
 from newsflow.tools.commands import dlq_app, push
-from newsflow_schemas import ALL_TOPICS, topic_name
+from newsflow_schemas import ALL_TOPICS, ARTICLES_ENRICHED, ARTICLES_PARSED, ARTICLES_RAW, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -35,6 +35,7 @@ app.command("search")(search)
 app.command("similar")(similar)
 console = Console()
 T = TypeVar("T")
+ARTICLE_TOPICS = (ARTICLES_RAW, ARTICLES_PARSED, ARTICLES_ENRICHED)  # the topics keyed by article id
 
 
 @app.command()
@@ -130,6 +131,22 @@ def init(dashboards: bool = typer.Option(True, help="also import the saved objec
         dashboards_import()
 
 
+@app.command("delete")
+def delete(article_ids: list[str] = typer.Argument(..., help="article ids (as `newsflow search --json` shows)")
+           ) -> None:
+    """Take articles down: tombstones on the article topics (compaction then drops every stored revision, and
+    the services skip them) and a delete from the search index."""
+    from newsflow.index.commands import with_engine
+    from newsflow.index.setup import remove_articles
+
+    settings = Settings()
+    _on_broker(settings, write_tombstones(settings, ARTICLE_TOPICS, article_ids))
+    removed = with_engine(lambda engine, settings: remove_articles(engine, settings, article_ids))
+    for article_id in article_ids:
+        where = "removed from the index" if article_id in removed else "was not in the index"
+        console.print(f"{escape(article_id)}: tombstones on {len(ARTICLE_TOPICS)} topics; {where}")
+
+
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every topic of the pipeline that does not exist yet and bring existing topics' settings back to the
@@ -160,7 +177,7 @@ def _on_broker(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(work)
     except Exception as exc:  # the CLI's edge: name what failed and what to do, no traceback
-        console.print(f"[red]topic set-up against {escape(settings.kafka_bootstrap)} failed:[/] {escape(str(exc))}. "
+        console.print(f"[red]the broker at {escape(settings.kafka_bootstrap)} failed:[/] {escape(str(exc))}. "
                       "Is the broker running (make run) and NEWSFLOW_KAFKA_BOOTSTRAP right?")
         raise typer.Exit(1) from exc
 

@@ -53,6 +53,19 @@ async def publish(settings: Settings, spec: TopicSpec, events: Sequence[tuple[st
         await producer.stop()
 
 
+async def write_tombstones(settings: Settings, specs: Sequence[TopicSpec], keys: Sequence[str]) -> None:
+    """A tombstone (the key with no value) for each key on each topic: compaction then drops every earlier
+    record of the key, and the services skip it. Returns once the broker has them all."""
+    producer = AIOKafkaProducer(**producer_options(settings))
+    await producer.start()
+    try:
+        for spec in specs:
+            for key in keys:
+                await producer.send_and_wait(topic_name(spec, settings.topic_prefix), None, key=key.encode())
+    finally:
+        await producer.stop()
+
+
 def producer_options(settings: Settings) -> dict[str, Any]:
     return {
         **client_options(settings),

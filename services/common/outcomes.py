@@ -30,6 +30,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     POISON = "poison"
     TRANSIENT = "transient"
+    TOMBSTONE = "tombstone"  # a takedown's marker (a key without a value): nothing to process, nothing to emit
 
 
 class PoisonError(Exception):

@@ -121,7 +121,10 @@ async def route(message: Incoming, step: Step, *, stage: Stage, expect: type[Eve
 
 def decoded(message: Incoming, *, stage: Stage, expect: type[Event], max_bytes: int) -> Event | Routed:
     """The message's event, or, if it cannot be read, its poison outcome with the dead letter (not yet counted).
-    Whatever the exception: decode raises only DecodeError, and anything else is a bug to dead-letter too."""
+    Whatever the exception: decode raises only DecodeError, and anything else is a bug to dead-letter too.
+    A tombstone (`newsflow delete`) is its own outcome, with neither outputs nor a dead letter."""
+    if message.value is None:
+        return Routed(Outcome.TOMBSTONE, reason="tombstone: the article was taken down")
     try:
         return decode(message.value, message.headers, expect=expect, max_bytes=max_bytes,
                       on_header_mismatch=lambda _: HEADER_MISMATCHES.labels(stage).inc())

@@ -25,7 +25,7 @@ console = Console()
 T = TypeVar("T")
 
 
-def _with_engine(work: Callable[[SearchEngine, Settings], Awaitable[T]]) -> T:
+def with_engine(work: Callable[[SearchEngine, Settings], Awaitable[T]]) -> T:
     """Run one engine operation; a failure prints what failed and what to do, without a traceback."""
     settings = Settings()
 
@@ -46,7 +46,7 @@ def _with_engine(work: Callable[[SearchEngine, Settings], Awaitable[T]]) -> T:
 @index_app.command("setup")
 def index_setup() -> None:
     """Create the index template, the physical index and its aliases if missing (safe to repeat)."""
-    plan = _with_engine(ensure_index_setup)
+    plan = with_engine(ensure_index_setup)
     console.print(f"index ready: write alias {plan.write_alias}, read alias {plan.read_alias} -> {plan.physical}")
 
 
@@ -62,7 +62,7 @@ def index_migrate(delete_old: bool = typer.Option(False, help="delete the old ph
                     await engine.delete_index(index)
         return old, new, copied
 
-    old, new, copied = _with_engine(work)
+    old, new, copied = with_engine(work)
     if old == [new]:
         console.print(f"nothing to migrate: {new} already has the current mapping")
     else:
@@ -107,7 +107,7 @@ def search(
         return await engine.search(layout(engine, settings).read_alias,
                                    search_body(query, filters, size, collapse=not all_copies))
 
-    _print_hits(_with_engine(work), as_json)
+    _print_hits(with_engine(work), as_json)
 
 
 def similar(
@@ -129,7 +129,7 @@ def similar(
         hits = await engine.knn_search(alias, "embedding.vector", vector, size + 1)
         return SearchHits(total=hits.total, hits=[h for h in hits.hits if h.id != article_id][:size])
 
-    _print_hits(_with_engine(work), as_json)
+    _print_hits(with_engine(work), as_json)
 
 
 def _print_hits(found: SearchHits, as_json: bool) -> None:

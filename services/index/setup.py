@@ -11,6 +11,7 @@ between, then move the read alias.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import structlog
 
 from newsflow.common.settings import Settings
 from newsflow.index.mapping import article_mappings, mapping_hash
-from newsflow.search import SearchEngine
+from newsflow.search import SearchEngine, SearchEngineError
 
 log = structlog.get_logger()
 
@@ -77,3 +78,19 @@ async def migrate(engine: SearchEngine, settings: Settings) -> tuple[list[str], 
     await engine.update_aliases([*({"remove": {"index": i, "alias": plan.read_alias}} for i in old),
                                  {"add": {"index": plan.physical, "alias": plan.read_alias}}])
     return old, plan.physical, copied
+
+
+async def remove_articles(engine: SearchEngine, settings: Settings, article_ids: Sequence[str]) -> set[str]:
+    """Delete the articles from every index behind the read alias (a migration may have left two); returns the
+    ids that were there."""
+    plan = layout(engine, settings)
+    removed: set[str] = set()
+    for index in await engine.aliases(plan.read_alias):
+        results = await engine.bulk_delete(index, list(article_ids))
+        refused = [r for r in results if r.outcome == "failed"]
+        if refused:
+            raise SearchEngineError(f"deleting {refused[0].id} from {index} failed: {refused[0].reason}",
+                                    refused[0].status)
+        removed |= {r.id for r in results if r.outcome == "written"}
+    await engine.refresh(plan.read_alias)
+    return removed

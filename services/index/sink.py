@@ -86,7 +86,7 @@ class IndexSink:
                                      or not records):
                     await self._finish(*in_flight.popleft())
                 if records:
-                    in_flight.append((asyncio.create_task(self.handle(records, *self._decode(records))), records))
+                    in_flight.append((asyncio.create_task(self.handle(*self._decode(records))), records))
                     # let the write start (its request goes out) before preparing the next batch: getmany
                     # returns buffered records without suspending, so nothing else would yield to it
                     await asyncio.sleep(0)
@@ -102,16 +102,17 @@ class IndexSink:
         await writing
         await self._commit(records)
 
-    async def handle(self, records: Sequence[ConsumerRecord], pending: list[Pending], dead: list[Dead]) -> None:
+    async def handle(self, pending: list[Pending], dead: list[Dead]) -> None:
         """Write one batch: its documents into the engine, its refusals into the dead-letter topic."""
         started = time.perf_counter()
+        refused: list[Dead] = []
         for chunk in _chunks(pending, self.settings.index_batch_bytes):
-            dead += await self._write(chunk)
-        for letter, record in dead:
+            refused += await self._write(chunk)
+        for letter, record in dead + refused:
             value, headers = encode(letter)
             await self.producer.send_and_wait(dead_letter_topic(Stage.INDEX, self.settings.topic_prefix), value,
                                               key=record.key, headers=headers)
-        MESSAGES.labels(Stage.INDEX, Outcome.OK).inc(len(records) - len(dead))
+        MESSAGES.labels(Stage.INDEX, Outcome.OK).inc(len(pending) - len(refused))
         STAGE_SECONDS.labels(Stage.INDEX).observe(time.perf_counter() - started)
 
     def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list[Pending], list[Dead]]:
@@ -122,10 +123,10 @@ class IndexSink:
             article = decoded(_incoming(record), stage=Stage.INDEX, expect=EnrichedArticle,
                               max_bytes=self.settings.max_message_bytes)
             try:
-                if isinstance(article, Routed):
-                    assert article.dead_letter is not None
-                    dead.append((article.dead_letter, record))
-                    MESSAGES.labels(Stage.INDEX, Outcome.POISON).inc()
+                if isinstance(article, Routed):  # poison, or a takedown's tombstone (`newsflow delete` removed it)
+                    if article.dead_letter is not None:
+                        dead.append((article.dead_letter, record))
+                    MESSAGES.labels(Stage.INDEX, article.outcome).inc()
                     continue
                 assert isinstance(article, EnrichedArticle)
                 doc = IndexedDoc(id=article.article_id, source=to_document(article, now), version=article.revision)
