@@ -170,16 +170,22 @@ class Broker(Server):
         self.pid_file.write_text(f"{proc.pid}\n")
 
     def is_ready(self) -> bool:
-        """ApiVersions v0 answers with error_code 0 once the broker serves requests."""
-        client_id = b"newsflow-stack"
-        body = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id
+        """Ready when requests are served (ApiVersions), consumer groups have a coordinator, and a transactional
+        producer can initialise: the transaction coordinator is found and hands out a producer id. Coordinators
+        need their internal topics, which the first FindCoordinator creates (and a restart reloads): until then
+        they answer error 15."""
         try:
-            with socket.create_connection((HOST, self.port), timeout=1) as sock:
-                sock.sendall(struct.pack(">i", len(body)) + body)
-                reply = sock.recv(10)
-        except OSError:
+            with socket.create_connection((HOST, self.port), timeout=2) as sock:
+                if _kafka_error(_kafka_request(sock, 18, 0, b"")) != 0:  # ApiVersions v0
+                    return False
+                for key_type in (0, 1):  # a consumer group's coordinator, then a transaction's
+                    find = _kafka_string(_READINESS_ID) + struct.pack(">b", key_type)
+                    if _kafka_error(_kafka_request(sock, 10, 1, find), throttled=True) != 0:  # FindCoordinator v1
+                        return False
+                init = _kafka_string(_READINESS_ID) + struct.pack(">i", 10_000)
+                return _kafka_error(_kafka_request(sock, 22, 0, init), throttled=True) == 0  # InitProducerId v0
+        except (OSError, struct.error):
             return False
-        return len(reply) >= 10 and struct.unpack(">ih", reply[4:10]) == (1, 0)
 
     def _jars(self) -> Path:
         """Kafka's jars, fetched once by Maven (which verifies every checksum) into the state folder."""
@@ -203,6 +209,38 @@ class Broker(Server):
             "message.max.bytes=16777216",  # NEWSFLOW_MAX_MESSAGE_BYTES' default
             "",
         ])
+
+
+_READINESS_ID = "newsflow-stack-readiness"  # the transactional id the readiness check initialises
+
+
+def _kafka_request(sock: socket.socket, api_key: int, version: int, body: bytes) -> bytes:
+    """One request on the Kafka wire protocol (request header v1); returns the response after its correlation id."""
+    client_id = b"newsflow-stack"
+    message = struct.pack(">hhih", api_key, version, 1, len(client_id)) + client_id + body
+    sock.sendall(struct.pack(">i", len(message)) + message)
+    size = struct.unpack(">i", _receive(sock, 4))[0]
+    return _receive(sock, size)[4:]
+
+
+def _receive(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise OSError("the broker closed the connection")
+        data += chunk
+    return data
+
+
+def _kafka_error(response: bytes, throttled: bool = False) -> int:
+    """The error code at the start of a response body (after throttle_time_ms where the version has one)."""
+    return struct.unpack_from(">h", response, 4 if throttled else 0)[0]
+
+
+def _kafka_string(text: str) -> bytes:
+    encoded = text.encode()
+    return struct.pack(">h", len(encoded)) + encoded
 
 
 _KAFKA_LOG4J = """Configuration:

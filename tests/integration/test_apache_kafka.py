@@ -161,6 +161,8 @@ async def test_a_restart_keeps_topics_records_and_committed_offsets(kafka, uniqu
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
     await admin.start()
     try:
+        # start returns once the transaction coordinator has reloaded: the first ask finds it (no retry)
+        assert await admin.find_coordinator(f"{unique_name}-tx", coordinator_type=1) == 1
         (described,) = await admin.describe_topics([topic])
         committed, deadline = 0, time.monotonic() + 60
         while committed != 10 and time.monotonic() < deadline:  # the group coordinator reloads after a restart
