@@ -37,6 +37,8 @@ from stack_os import prepare_service_user, service_user, system_jdk17
 
 REPO = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("NEWSFLOW_STATE_DIR", REPO / ".state")).resolve()
+# installed servers (read-only once installed): a second stack, such as a test's own, can share another's
+SERVERS_DIR = Path(os.environ.get("NEWSFLOW_STACK_SERVERS_DIR", STATE / "servers")).resolve()
 HOST = "127.0.0.1"  # never 0.0.0.0: the embedded stack is for this machine only
 OPENSEARCH_HEAP = os.environ.get("NEWSFLOW_STACK_OPENSEARCH_HEAP", "512m")
 KAFKA_HEAP = os.environ.get("NEWSFLOW_STACK_KAFKA_HEAP", "512m")
@@ -189,7 +191,7 @@ class Broker(Server):
 
     def _jars(self) -> Path:
         """Kafka's jars, fetched once by Maven (which verifies every checksum) into the state folder."""
-        lib = STATE / "servers" / f"kafka-{KAFKA_VERSION}" / "lib"
+        lib = SERVERS_DIR / f"kafka-{KAFKA_VERSION}" / "lib"
         if not (lib / f"kafka_2.13-{KAFKA_VERSION}.jar").exists():
             _maven_copy("kafka", f"Apache Kafka {KAFKA_VERSION}'s jars", lib)
         return lib
@@ -259,7 +261,7 @@ _KAFKA_LOG4J = """Configuration:
 
 class OpenSearch(Server):
     def launch(self) -> None:
-        home = ensure_installed(OPENSEARCH, STATE / "servers", log=print)
+        home = ensure_installed(OPENSEARCH, SERVERS_DIR, log=print)
         base = STATE / "opensearch"
         conf = base / "config"
         if not conf.exists():
@@ -330,10 +332,10 @@ class Elasticsearch(Server):
 
     def _home(self) -> Path:
         """The archive, fetched once by Maven (checksum verified) and unpacked with its file modes."""
-        home = STATE / "servers" / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+        home = SERVERS_DIR / f"elasticsearch-{ELASTICSEARCH_VERSION}"
         if (home / ".newsflow-installed").exists():
             return home
-        download = STATE / "servers" / ".download-elasticsearch"
+        download = SERVERS_DIR / ".download-elasticsearch"
         _maven_copy("elasticsearch", f"Elasticsearch {ELASTICSEARCH_VERSION}", download)
         shutil.rmtree(home, ignore_errors=True)
         with zipfile.ZipFile(download / f"elasticsearch-{ELASTICSEARCH_VERSION}.zip") as archive:
@@ -349,7 +351,7 @@ class Elasticsearch(Server):
 
 class Dashboards(Server):
     def launch(self) -> None:
-        home = ensure_installed(DASHBOARDS, STATE / "servers", log=print)
+        home = ensure_installed(DASHBOARDS, SERVERS_DIR, log=print)
         base = STATE / "dashboards"
         (base / "config").mkdir(parents=True, exist_ok=True)
         (base / "data").mkdir(exist_ok=True)
@@ -471,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_status(args.json)
         if args.command == "install":
             for tarball in (OPENSEARCH, DASHBOARDS):
-                print(ensure_installed(tarball, STATE / "servers"))
+                print(ensure_installed(tarball, SERVERS_DIR))
             return 0
         for name in reversed(names):  # stop dashboards before the engine it talks to
             print(f"{name:<13} {'stopped' if SERVERS[name].stop() else 'not running'}")

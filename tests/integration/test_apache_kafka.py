@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -23,36 +21,22 @@ from newsflow.common.kafka import ensure_topics
 from newsflow.common.settings import Settings
 from newsflow_schemas import ARTICLES_ENRICHED, decode, encode, topic_name
 from tests.conftest import REPO
-from tests.fetch_server import free_port
+from tests.integration.private_stack import PrivateStack
 from tests.unit.schemas.conftest import EXAMPLES
 
 SCHEMA = json.loads((REPO / "schemas/json/newsflow.article.enriched-1.0.json").read_text())
 
 
-class KafkaStack:
-    def __init__(self, state: str) -> None:
-        self.env = {**os.environ, "NEWSFLOW_STATE_DIR": state, "NEWSFLOW_STACK_KAFKA_PORT": str(free_port()),
-                    "NEWSFLOW_STACK_KAFKA_CONTROLLER_PORT": str(free_port())}
-        self.bootstrap = f"127.0.0.1:{self.env['NEWSFLOW_STACK_KAFKA_PORT']}"
-
-    def run(self, command: str) -> str:
-        proc = subprocess.run([sys.executable, str(REPO / "infra/embedded/stack.py"), command, "--only", "broker"],
-                              env=self.env, capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            pytest.fail(f"stack.py {command} (Apache Kafka) failed:\n{proc.stderr[-3000:]}", pytrace=False)
-        return proc.stdout
-
-
 @pytest.fixture(scope="module")
-def kafka(tmp_path_factory) -> Iterator[KafkaStack]:
-    stack = KafkaStack(str(tmp_path_factory.mktemp("kafka-state")))
+def kafka(tmp_path_factory, embedded_stack: dict) -> Iterator[PrivateStack]:
+    stack = PrivateStack(tmp_path_factory.mktemp("kafka-state"), "broker", embedded_stack["state_dir"])
     stack.run("start")
     yield stack
     stack.run("stop")
 
 
 @pytest.fixture
-async def enriched_topic(kafka: KafkaStack, unique_name: str) -> str:
+async def enriched_topic(kafka: PrivateStack, unique_name: str) -> str:
     settings = Settings(kafka_bootstrap=kafka.bootstrap, topic_prefix=f"{unique_name}.")
     await ensure_topics(settings)
     article = decode(next(p for p in EXAMPLES if "enriched" in str(p)).read_bytes())
@@ -100,7 +84,7 @@ async def test_a_confluent_kafka_consumer_with_default_settings_reads_every_reco
         jsonschema.validate(record, SCHEMA)
 
 
-async def _create_topic(kafka: KafkaStack, topic: str, partitions: int) -> str:
+async def _create_topic(kafka: PrivateStack, topic: str, partitions: int) -> str:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
     await admin.start()
     try:

@@ -1,11 +1,14 @@
-"""Faults over 2,000 articles from the local feed, through the four running services on the real broker and
-search engine: each service is killed with SIGKILL once, mid-run, and restarted; the search engine's connection is
-cut for 20 s (enrich's band index and the index service both lose it); 50 poison messages are injected into the
-stages' inputs (nested JSON among them), and hostile good input: a page that runs past the parse time limit followed
-in its partition by good pages, and an article whose 100 KB title once panicked the keyphrase extractor.
+"""Faults over 2,000 articles from the local feed, through the four running services on a broker and a search engine
+of the test's own (Apache Kafka and Elasticsearch, in a state folder and on ports of their own, so that they can be
+restarted): each service is killed with SIGKILL once, mid-run, and restarted; then, mid-run, the search engine is
+stopped for 20 s (enrich's band index and the index service both lose it) and, while it is down, the broker is
+stopped and started; 50 poison messages are injected into the stages' inputs (nested JSON among them), and hostile
+good input: a page that runs past the parse time limit followed in its partition by good pages, and an article whose
+100 KB title once panicked the keyphrase extractor. No service is restarted by the test after the server restarts.
 Afterwards every good article is in the index exactly once with every enrichment ok (none degraded by the outage),
-every poison message is in its stage's dead-letter topic with its reason, and every partition's committed offset
-reached the end of what was produced into it (nothing stalled, nothing skipped)."""
+every poison message is in its stage's dead-letter topic with its reason, every partition's committed offset
+reached the end of what was produced into it (nothing stalled, nothing skipped), and every topic still matches the
+topic table (no client re-created one)."""
 
 from __future__ import annotations
 
@@ -15,17 +18,19 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 from aiokafka import AIOKafkaProducer
 
-from newsflow.common.kafka import producer_options
+from newsflow.common.kafka import check_topics, producer_options
 from newsflow.common.ops import service_status
 from newsflow.common.settings import Settings
 from newsflow.fetch.urls import canonical_url
 from newsflow.index.setup import layout
 from newsflow.parse.stage import parse
-from newsflow.search import OpenSearchEngine
+from newsflow.search import SearchEngine, connect
 from newsflow_schemas import (
     ARTICLES_PARSED,
     ARTICLES_RAW,
@@ -41,7 +46,7 @@ from newsflow_schemas import (
 )
 from tests.conftest import SEED
 from tests.integration.kafka_helpers import committed_by_partition, partition_ends, produce, read_all
-from tests.integration.tcp_proxy import TcpProxy
+from tests.integration.private_stack import PrivateStack
 from tests.newsroom import Newsroom, story
 from tests.unit.parse.conftest import NOW, raw_html, raw_text
 
@@ -50,6 +55,22 @@ POISON = 50
 OUTAGE_S = 20
 #: a service is killed once the committed offsets of its input reach this many messages (all below TOTAL)
 KILL_AT = {Stage.FETCH: 300, Stage.PARSE: 500, Stage.ENRICH: 700, Stage.INDEX: 900}
+
+
+@pytest.fixture(scope="module")
+def fault_stack(tmp_path_factory, embedded_stack: dict) -> Iterator[PrivateStack]:
+    stack = PrivateStack(tmp_path_factory.mktemp("fault-stack"), "broker,elasticsearch", embedded_stack["state_dir"])
+    stack.start()
+    yield stack
+    stack.run("stop")
+
+
+@pytest.fixture
+def settings(fault_stack: PrivateStack, unique_name: str) -> Settings:
+    """The module's own broker and engine: the suite's are never stopped."""
+    return Settings(kafka_bootstrap=fault_stack.bootstrap, search_url=fault_stack.elasticsearch_url,
+                    search_engine="elasticsearch", topic_prefix=f"{unique_name}.", index_prefix=unique_name,
+                    log_format="console")
 
 
 @dataclass(frozen=True)
@@ -134,7 +155,7 @@ async def inject(settings: Settings, poison: list[Poison]) -> None:
 class Watch:
     """What the test waits on and prints: committed offsets per stage, indexed documents, a timeline."""
 
-    def __init__(self, settings: Settings, engine: OpenSearchEngine, alias: str) -> None:
+    def __init__(self, settings: Settings, engine: SearchEngine, alias: str) -> None:
         self.settings, self.engine, self.alias = settings, engine, alias
         self.started = time.monotonic()
         self.timeline: list[str] = []
@@ -165,15 +186,12 @@ class Watch:
         raise AssertionError(f"{what}: {value} after {deadline_s:.0f} s, wanted {want}\n" + "\n".join(self.timeline))
 
 
-async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_topics, service_factory,
-                                                                   embedded_stack, tmp_path):
+async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_topics, service_factory, fault_stack,
+                                                                   tmp_path):
     settings = pipeline_topics
     newsroom = Newsroom(TOTAL)
     await newsroom.start()
-    host, port = embedded_stack["opensearch_url"].removeprefix("http://").split(":")
-    proxy = TcpProxy(host, int(port))  # enrich (band index) and index reach the engine only through it
-    await proxy.start()
-    engine = OpenSearchEngine.from_settings(settings)
+    engine = await connect(settings)
     plan = layout(engine, settings)
     watch = Watch(settings, engine, plan.read_alias)
     feeds = tmp_path / "feeds.yaml"
@@ -181,8 +199,7 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
                      "    poll_interval_s: 3600\n    language: en\n")
     env = {Stage.FETCH: {"fetch_allow_networks": '["127.0.0.1/32"]', "fetch_rate_per_host": "40",
                          "feeds_file": str(feeds), "feed_schedule_interval_s": "0.5"},
-           Stage.PARSE: {"parse_timeout_s": "3", "parse_max_markup": "100000"},
-           Stage.ENRICH: {"search_url": proxy.url}, Stage.INDEX: {"search_url": proxy.url}}
+           Stage.PARSE: {"parse_timeout_s": "3", "parse_max_markup": "100000"}, Stage.ENRICH: {}, Stage.INDEX: {}}
     runaway, followers, huge = hostile_but_good()
     poison = poison_messages(settings)
     runaway_poison = Poison(Stage.PARSE, "runaway page", encode(runaway)[0], "parse took longer than 3 s; stopped")
@@ -208,14 +225,19 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
         await inject_hostile_but_good(settings, runaway, followers, huge)
         watch.note("injected a runaway page followed by 3 good ones, and an article with a 100 KB title")
 
-        before = await watch.until("indexing after the restarts", watch.indexed, KILL_AT[Stage.INDEX] + 200, 300)
-        await proxy.cut()
-        watch.note(f"cut the search engine's connection ({before} indexed)")
-        await asyncio.sleep(OUTAGE_S)
-        during = await watch.indexed()
-        await proxy.restore()
-        watch.note(f"restored the connection after {OUTAGE_S} s ({during} indexed)")
-        assert during < TOTAL, "the outage came too late to matter"
+        before = await watch.until("indexing after the kills", watch.indexed, KILL_AT[Stage.INDEX] + 200, 300)
+        assert before < TOTAL, "the server restarts came too late to matter"
+        stopped = time.monotonic()
+        await asyncio.to_thread(fault_stack.run, "stop", "elasticsearch")
+        watch.note(f"stopped the search engine ({before} indexed)")
+        await asyncio.sleep(3)
+        await asyncio.to_thread(fault_stack.run, "stop", "broker")
+        watch.note("stopped the broker")
+        await asyncio.to_thread(fault_stack.run, "start", "broker")
+        watch.note("started the broker again")
+        await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - stopped)))
+        await asyncio.to_thread(fault_stack.run, "start", "elasticsearch")
+        watch.note(f"started the search engine again after {time.monotonic() - stopped:.0f} s")
 
         await watch.until("articles indexed", watch.indexed, TOTAL + len(extra), 600)
         watch.note("all articles indexed")
@@ -228,9 +250,10 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
             reported = await asyncio.to_thread(service_status, stage, service.ops_url)
             assert reported is not None and reported.lag in (0, None), f"{stage} reports {reported}"
         watch.note("every service reports zero consumer lag")
+        assert await check_topics(settings) == []
+        watch.note("every topic matches the topic table")
     finally:
         print("\n".join(watch.timeline))
-        await proxy.cut()
         await newsroom.stop()
         await engine.delete_index(plan.physical)
         for suffix in ("minhash-bands", "minhash-signatures"):
@@ -238,7 +261,7 @@ async def test_kills_an_outage_and_poison_lose_and_duplicate_nothing(pipeline_to
         await engine.close()
 
 
-async def _every_article_exactly_once(engine: OpenSearchEngine, alias: str, newsroom: Newsroom,
+async def _every_article_exactly_once(engine: SearchEngine, alias: str, newsroom: Newsroom,
                                      extra: dict[str, str]) -> None:
     ids = {article_id_for_url(canonical_url(newsroom.url(n))): n for n in range(TOTAL)}
     assert await engine.count(alias) == TOTAL + len(extra)  # one document per article: no duplicates, no more
