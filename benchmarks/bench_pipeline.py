@@ -139,7 +139,7 @@ async def in_process(settings: Settings, docs: list[RawDocument], tools: Tools) 
                 article = await enrich(parsed, analyse(parsed, tools), bands, now)
                 final_ids[raw.article_id] = article.article_id
                 batch.append(IndexedDoc(article.article_id, to_document(article, datetime.now(UTC)),
-                                        article.revision))
+                                        article.external_version))
                 if len(batch) >= settings.index_batch_docs:
                     await _write(engine, plan.write_alias, batch)
             await _write(engine, plan.write_alias, batch)

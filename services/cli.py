@@ -18,7 +18,7 @@ from newsflow.common.kafka import check_topics, ensure_topics, write_tombstones
 from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
-from newsflow.tools.commands import dlq_app, push
+from newsflow.tools.commands import dlq_app, push, reprocess_command
 from newsflow_schemas import ALL_TOPICS, ARTICLES_ENRICHED, ARTICLES_PARSED, ARTICLES_RAW, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
@@ -30,6 +30,7 @@ app.add_typer(dashboards_app, name="dashboards")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(dlq_app, name="dlq")
 app.command("push")(push)
+app.command("reprocess")(reprocess_command)
 app.command("submit")(submit)
 app.command("search")(search)
 app.command("similar")(similar)

@@ -5,7 +5,7 @@ This package depends on pydantic only, so a downstream producer or consumer can 
     from newsflow_schemas import decode, encode, EnrichedArticle, ARTICLES_ENRICHED, topic_name
 """
 
-from newsflow_schemas.articles import ArticleContent, ParsedArticle, RawDocument
+from newsflow_schemas.articles import MAX_GENERATION, ArticleContent, ParsedArticle, RawDocument
 from newsflow_schemas.base import Event, SourceTime, UtcDatetime, now_utc
 from newsflow_schemas.codec import REGISTRY, DecodeError, Registry, decode, encode, header_dict, headers_for
 from newsflow_schemas.dead_letter import DeadLetter, OriginalMessage, SourcePosition, original_message
@@ -43,7 +43,8 @@ EVENTS: tuple[type[Event], ...] = (FetchRequest, RawDocument, ParsedArticle, Enr
 
 __all__ = [
     "ALL_TOPICS", "ARTICLES_ENRICHED", "ARTICLES_PARSED", "ARTICLES_RAW", "DEAD_LETTERS", "EVENTS", "FETCH_REQUESTS",
-    "REGISTRY", "STAGE_INPUTS", "ArticleContent", "DateMention", "DeadLetter", "DecodeError", "Duplicates",
+    "MAX_GENERATION", "REGISTRY", "STAGE_INPUTS", "ArticleContent", "DateMention", "DeadLetter", "DecodeError",
+    "Duplicates",
     "Embedding", "EnrichedArticle", "Entity", "Event", "FeedItem", "FetchRequest", "FieldSource", "HttpInfo",
     "IdentityError", "Image", "Keyphrase", "Language", "Mention", "MoneyMention", "OriginalMessage", "Paragraph",
     "ParsedArticle", "Provenance", "Quote", "RawDocument", "Registry", "Sentiment", "SourceInfo", "SourcePosition",

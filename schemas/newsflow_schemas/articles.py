@@ -9,6 +9,8 @@ from pydantic import Field
 from newsflow_schemas.base import Event, SourceTime, UtcDatetime
 from newsflow_schemas.parts import FeedItem, FieldSource, HttpInfo, Image, Paragraph, SourceInfo
 
+MAX_GENERATION = 999
+
 
 class ArticleEvent(Event):
     """Identity carried by every article event, unchanged from entry to index."""
@@ -18,15 +20,25 @@ class ArticleEvent(Event):
         description="sha256 hex of the canonical URL, or of urn:newsflow:<source>:<title>:<date> for text without "
                     "a URL (see newsflow_schemas.ids)")
     revision: int = Field(
-        ge=0, description="epoch milliseconds when this content was fetched or pushed; the index's external "
-                          "version: an older revision never overwrites a newer one")
+        ge=0, description="epoch milliseconds when this content was fetched or pushed; an older revision never "
+                          "overwrites a newer one")
+    generation: int = Field(
+        0, ge=0, le=MAX_GENERATION,
+        description="processing generation (since 1.1): 0 when the content enters, one more each time "
+                    "`newsflow reprocess` sends the stored raw document through the stages again; the index's "
+                    "external version is revision * 1000 + generation, so reprocessed text replaces the old")
+
+    @property
+    def external_version(self) -> int:
+        """The search index's external version: a newer revision wins, then a newer processing generation."""
+        return self.revision * (MAX_GENERATION + 1) + self.generation
 
 
 class RawDocument(ArticleEvent):
     """A fetched page or a pushed document, before parsing. The replayable source of truth."""
 
     SCHEMA = "newsflow.article.raw"
-    VERSION = "1.0"
+    VERSION = "1.1"  # 1.1: generation
 
     url: str | None = Field(None, description="canonical URL (normalised, tracking parameters removed); null "
                                               "for pushed text without one")
@@ -55,7 +67,10 @@ class ArticleContent(ArticleEvent):
     parsed_at: UtcDatetime = Field(description="when the parse stage produced this event")
     feed_item: FeedItem | None = Field(None, description="feed or sitemap metadata, when discovered through one")
     title: str = Field(min_length=1, description="the headline")
-    summary: str | None = Field(None, description="subtitle/lede/standfirst")
+    summary: str | None = Field(None, description="subtitle/lede/standfirst, as the page shows it with the story")
+    description: str | None = Field(
+        None, description="(since 1.1) the description the page declares in its metadata but does not show as part "
+                          "of the story; not part of the article text")
     authors: list[str] = Field(default_factory=list, description="author names, cleaned (no 'By', no dates)")
     published: SourceTime | None = Field(None, description="first publication time")
     modified: SourceTime | None = Field(None, description="last modification time")
@@ -86,4 +101,4 @@ class ParsedArticle(ArticleContent):
     """A structured article extracted from a raw document."""
 
     SCHEMA = "newsflow.article.parsed"
-    VERSION = "1.0"
+    VERSION = "1.1"  # 1.1: generation, description

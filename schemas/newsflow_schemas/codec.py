@@ -81,7 +81,7 @@ REGISTRY = default_registry()
 
 def headers_for(event: Event) -> list[tuple[str, bytes]]:
     return [("content-type", CONTENT_TYPE.encode()), ("schema", event.SCHEMA.encode()),
-            ("schema-version", event.VERSION.encode())]
+            ("schema-version", event.schema_version.encode())]  # the payload's own: they never disagree
 
 
 def encode(event: Event) -> tuple[bytes, list[tuple[str, bytes]]]:

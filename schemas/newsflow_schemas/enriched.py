@@ -85,7 +85,7 @@ class EnrichedArticle(ArticleContent):
     """A parsed article with everything the enrich stage adds."""
 
     SCHEMA = "newsflow.article.enriched"
-    VERSION = "1.0"
+    VERSION = "1.1"  # 1.1: generation, description
 
     enriched_at: UtcDatetime = Field(description="when the enrich stage produced this event")
     language: Language = Field(description="detected language of title and body")

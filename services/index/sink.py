@@ -129,7 +129,8 @@ class IndexSink:
                     MESSAGES.labels(Stage.INDEX, article.outcome).inc()
                     continue
                 assert isinstance(article, EnrichedArticle)
-                doc = IndexedDoc(id=article.article_id, source=to_document(article, now), version=article.revision)
+                doc = IndexedDoc(id=article.article_id, source=to_document(article, now),
+                                 version=article.external_version)
             except BaseException as exc:  # the projection failing is a bug to dead-letter, not to crash-loop on
                 if is_control_flow(exc):
                     raise

@@ -113,7 +113,7 @@ def _parsed_article(raw: RawDocument, fetched_url: str | None, found: ExtractedA
         sources["site_name"] = FieldSource(method="producer")
     sources["encoding"] = FieldSource(method=decoded.method, detail=decoded.encoding)
     return ParsedArticle(
-        article_id=article_id_for_url(url) if url else raw.article_id, revision=raw.revision,
+        article_id=article_id_for_url(url) if url else raw.article_id, revision=raw.revision, generation=raw.generation,
         ingested_at=raw.ingested_at, url=url, source=raw.source, fetched_at=raw.fetched_at, parsed_at=now,
         feed_item=raw.feed_item, title=found.title, summary=found.summary, authors=found.authors,
         published=found.published, modified=found.modified, section=found.section, tags=found.tags,

@@ -1,14 +1,16 @@
-"""`newsflow push` and `newsflow dlq list|show|replay`."""
+"""`newsflow push`, `newsflow reprocess` and `newsflow dlq list|show|replay`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +18,7 @@ from newsflow.common.kafka import publish
 from newsflow.common.settings import Settings
 from newsflow.tools.dlq import Letter, ReplayRefused, read_letters, replay
 from newsflow.tools.push import PushRefused, documents_from
+from newsflow.tools.reprocess import Selection, reprocess
 from newsflow_schemas import ARTICLES_RAW, RawDocument, Stage
 
 dlq_app = typer.Typer(help="Dead letters: what each stage could not process, and why.", no_args_is_help=True)
@@ -102,3 +105,39 @@ def _find(letters: list[Letter], position: str) -> Letter:
             return item
     console.print(f"[red]no dead letter at {escape(position)}[/]")
     raise typer.Exit(1)
+
+
+def reprocess_command(
+    source: str | None = typer.Option(None, help="only documents of this source"),
+    since: datetime | None = typer.Option(None, help="only documents that entered at or after (ISO date/time, UTC)"),
+    until: datetime | None = typer.Option(None, help="only documents that entered before (ISO date/time, UTC)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="count what would be sent, send nothing"),
+) -> None:
+    """Send stored raw documents through parse, enrich and index again (after a parser or enricher change): the
+    new text replaces the indexed one. With no option, every stored article."""
+    settings = Settings()
+    selection = Selection(source=source, since=_utc(since), until=_utc(until))
+    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def shown(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        try:
+            report = asyncio.run(reprocess(settings, selection, shown, dry_run=dry_run))
+        except LookupError as exc:
+            console.print(f"[red]{escape(str(exc))}[/]")
+            raise typer.Exit(1) from exc
+    verb = "would send" if dry_run else "sent"
+    console.print(f"{report.scanned} raw records read, {report.articles} articles stored; {verb} {report.sent} "
+                  f"again one generation higher" + (f"; {report.skipped_unreadable} unreadable (see the parse "
+                                                     f"stage's dead letters)" if report.skipped_unreadable else "")
+                  + (f"; {report.at_max_generation} at the last generation, left alone"
+                     if report.at_max_generation else ""))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

@@ -52,7 +52,7 @@ async def test_discover_finds_the_indexed_articles(settings, search_engine, dash
     articles = [enriched(n, title=f"NATO chief refutes Macron comment, part {n}") for n in range(3)]
     articles.append(enriched(9, title="Harbour bridge reopens"))
     try:
-        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in articles]
+        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.external_version) for a in articles]
         await search_engine.bulk_index(plan.write_alias, docs)
         await search_engine.refresh(plan.write_alias)
         imported = await import_saved_objects(settings)
@@ -85,7 +85,7 @@ async def test_the_dashboard_make_run_links_to_shows_the_articles_just_ingested(
                     duplicates=Duplicates(content_sha256="0" * 64, cluster_id=original.article_id,
                                           duplicate_of=original.article_id, similarity=0.9))
     try:
-        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in (original, copy)]
+        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.external_version) for a in (original, copy)]
         await search_engine.bulk_index(plan.write_alias, docs)
         await search_engine.refresh(plan.write_alias)
         await import_saved_objects(settings)

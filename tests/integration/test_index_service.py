@@ -49,7 +49,7 @@ async def test_migrate_copies_every_article_and_moves_both_aliases(search_engine
     before = await ensure_index_setup(search_engine, settings)
     articles = [enriched(n, revision=2) for n in range(30)]
     await search_engine.bulk_index(before.write_alias, [IndexedDoc(a.article_id, to_document(a, a.ingested_at),
-                                                                   a.revision) for a in articles])
+                                                                   a.external_version) for a in articles])
     changed = settings.model_copy(update={"index_refresh_interval": "1s"})  # new settings: a new physical index
     try:
         old, new, copied = await migrate(search_engine, changed)

@@ -55,7 +55,7 @@ def indexed(settings, monkeypatch):
     async def setup():
         engine = await connect(settings)
         plan = await ensure_index_setup(engine, settings)
-        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.revision) for a in _articles()]
+        docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.external_version) for a in _articles()]
         assert all(r.outcome == "written" for r in await engine.bulk_index(plan.write_alias, docs))
         await engine.refresh(plan.write_alias)
         await engine.close()

@@ -23,7 +23,7 @@ async def test_delete_writes_tombstones_removes_the_article_and_the_services_ski
     plan = await ensure_index_setup(search_engine, settings)
     gone, kept = enriched(1), enriched(2)
     await search_engine.bulk_index(plan.write_alias, [IndexedDoc(a.article_id, to_document(a, a.ingested_at),
-                                                                 a.revision) for a in (gone, kept)])
+                                                                 a.external_version) for a in (gone, kept)])
     for name, value in settings.environment().items():
         monkeypatch.setenv(name, value)
     await service_factory("parse")

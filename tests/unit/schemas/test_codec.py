@@ -38,10 +38,11 @@ def test_every_example_round_trips_through_the_codec(example):
 def test_headers_mirror_the_payload():
     event = decode(_example_payload("newsflow.article.parsed"))
     value, headers = encode(event)
-    assert header_dict(headers) == {"content-type": "application/json", "schema": "newsflow.article.parsed",
-                                    "schema-version": "1.0"}
     payload = json.loads(value)
-    assert (payload["schema"], payload["schema_version"]) == ("newsflow.article.parsed", "1.0")
+    assert header_dict(headers) == {"content-type": "application/json", "schema": "newsflow.article.parsed",
+                                    "schema-version": payload["schema_version"]}
+    new_value, new_headers = encode(event.model_copy(update={"schema_version": ParsedArticle.VERSION}))
+    assert header_dict(new_headers)["schema-version"] == json.loads(new_value)["schema_version"] == "1.1"
 
 
 def test_every_event_is_registered_under_its_schema():
