@@ -16,6 +16,7 @@ class ExtractedArticle:
     title: str
     body: list[Paragraph]
     summary: str | None = None
+    description: str | None = None  # declared in the page's metadata, not shown as part of the story
     authors: list[str] = field(default_factory=list)
     published: SourceTime | None = None
     modified: SourceTime | None = None

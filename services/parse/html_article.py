@@ -66,7 +66,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     authors = _authors(meta, tree, url, sources)
     modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
     visible = normalised(" ".join(_VISIBLE_TEXT(tree)))
-    summary = _summary(meta, visible, sources)
+    summary, description = _summary(meta, visible, sources)
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary)
     body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, skip=headlines), tree, title)
@@ -81,7 +81,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
         body = _json_ld_body(meta, summary, sources)
     _check_is_article(meta, title, body)
     return ExtractedArticle(
-        title=title, body=body, summary=summary, published=published, modified=modified,
+        title=title, body=body, summary=summary, description=description, published=published, modified=modified,
         authors=authors, section=_section(meta, sources), tags=_tags(meta),
         site_name=meta.first("og:site_name", "application-name") or _publisher(meta),
         publisher=_publisher(meta), image=_image(meta, url), canonical_url=_canonical(meta, url),
@@ -218,15 +218,22 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
     return []
 
 
-def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> str | None:
-    """The lede: a description the page declares and also shows (a meta-only teaser is not the lede)."""
+def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> tuple[str | None, str | None]:
+    """(the lede, the description): a description the page declares and also shows is the lede; one it only
+    declares (a meta-only teaser) is kept apart as the description, out of the article text."""
+    declared = None
     for method, value in (("json-ld", meta.ld("description")), ("opengraph", meta.first("og:description")),
                           ("meta", meta.first("description"))):
         text = clean_space(value) if isinstance(value, str) else ""
         if len(text) >= 40 and normalised(text) in visible_page:
             sources["summary"] = FieldSource(method=method)
-            return text
-    return None
+            return text, None
+        if text and declared is None:
+            declared = (method, text)
+    if declared is None:
+        return None, None
+    sources["description"] = FieldSource(method=declared[0])
+    return None, declared[1]
 
 
 def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:

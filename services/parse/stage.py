@@ -115,7 +115,8 @@ def _parsed_article(raw: RawDocument, fetched_url: str | None, found: ExtractedA
     return ParsedArticle(
         article_id=article_id_for_url(url) if url else raw.article_id, revision=raw.revision, generation=raw.generation,
         ingested_at=raw.ingested_at, url=url, source=raw.source, fetched_at=raw.fetched_at, parsed_at=now,
-        feed_item=raw.feed_item, title=found.title, summary=found.summary, authors=found.authors,
+        feed_item=raw.feed_item, title=found.title, summary=found.summary, description=found.description,
+        authors=found.authors,
         published=found.published, modified=found.modified, section=found.section, tags=found.tags,
         site_name=found.site_name or raw.source.publisher, publisher=found.publisher, image=found.image,
         body=found.body, word_count=sum(len(_WORD.findall(block)) for block in text_blocks[1:]),

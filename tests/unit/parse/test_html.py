@@ -349,3 +349,17 @@ def test_ruby_readings_are_kept_as_a_plain_rendering_shows_them():
     result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
     assert isinstance(result, ParsedArticle)
     assert result.body[0].text.startswith("韓国の尹錫悦（ユンソンニョル）大統領は")
+
+
+def test_a_description_the_page_does_not_show_stays_out_of_the_article_text():
+    teaser = "Read how the council finally settled the long-running harbour argument this week."
+    article = parse(raw_html(_story_page(head=f'<meta name="description" content="{teaser}">')), NOW)
+    assert isinstance(article, ParsedArticle)
+    assert (article.summary, article.description) == (None, teaser)
+    assert article.field_sources["description"].method == "meta"
+    assert teaser not in article.full_text()
+
+    shown = parse(raw_html(_story_page(head=f'<meta name="description" content="{teaser}">',
+                                       before=f"<p class='lede'>{teaser}</p>")), NOW)
+    assert isinstance(shown, ParsedArticle)
+    assert (shown.summary, shown.description) == (teaser, None) and "description" not in shown.field_sources
