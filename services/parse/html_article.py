@@ -30,7 +30,9 @@ from newsflow.parse.prepare import prepared_for_extraction
 from newsflow.parse.source_time import parse_source_time
 from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
-MIN_BODY_CHARS = 200  # less visible text than this is not an article (a stub, listing or error page)
+MIN_BODY_CHARS = 200  # less text than this may be a stub, listing or error page: looked at more closely
+TITLE_FROM_TEXT_WORDS = 12
+MAX_NON_LINK_SHARE = 0.2  # a short text whose words are at most this share outside links is a listing
 AUTHOR_BIO_LAST_BLOCKS = 3
 MIN_HEADLINE_WORDS = 4
 AUTHOR_BIO_OPENING_WORDS = 6
@@ -68,7 +70,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     visible = normalised(" ".join(_VISIBLE_TEXT(tree)))
     summary, description = _summary(meta, visible, sources)
     title = _title(meta, sources)
-    headlines = _headlines_and_lede(meta, title, summary)
+    headlines = _headlines_and_lede(meta, title, summary) if title else set()
     body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, skip=headlines), tree, title)
     body = _without_leading_headline(body, headlines)
     body, authors = _with_bold_byline(body, tree, authors, sources)
@@ -79,7 +81,8 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
         body = _with_json_ld_continuation(body, meta, sources)
     else:
         body = _json_ld_body(meta, summary, sources)
-    _check_is_article(meta, title, body)
+    title = title or _title_from_body(body, sources)
+    _check_is_article(meta, title, body, tree)
     return ExtractedArticle(
         title=title, body=body, summary=summary, description=description, published=published, modified=modified,
         authors=authors, section=_section(meta, sources), tags=_tags(meta),
@@ -89,7 +92,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     )
 
 
-def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
+def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str | None:
     """The first headline among JSON-LD, OpenGraph, <h1>, Twitter and <title>: the order measured best on the
     dev set (voting between them measured worse: SEO titles often agree with each other, not with the page).
     Then a kicker og:title leaves out, and trailing labels the visible <h1> lacks, are dropped."""
@@ -111,7 +114,21 @@ def _title(meta: PageMeta, sources: dict[str, FieldSource]) -> str:
             method, detail, title = "html", f"h1 ({detail} adds a trailing label)", visible
         sources["title"] = FieldSource(method=method, detail=detail)
         return title
-    raise NotAnArticle("the page has no title or headline")
+    return None
+
+
+def _title_from_body(body: list[Paragraph], sources: dict[str, FieldSource]) -> str:
+    """A page without a title or headline is titled by its first heading, else by the opening words of its
+    text; with no text either, it is no article."""
+    heading = next((block.text for block in body if block.kind == "heading"), None)
+    if heading:
+        sources["title"] = FieldSource(method="html", detail="first heading of the text (no title or headline)")
+        return heading
+    if not body:
+        raise NotAnArticle("the page has no title, no headline and no text")
+    words = body[0].text.split()
+    sources["title"] = FieldSource(method="html", detail="opening words of the text (no title or headline)")
+    return " ".join(words[:TITLE_FROM_TEXT_WORDS]) + ("…" if len(words) > TITLE_FROM_TEXT_WORDS else "")
 
 
 def _headlines_and_lede(meta: PageMeta, title: str, summary: str | None) -> set[str]:
@@ -349,9 +366,11 @@ def _json_ld_paragraphs(meta: PageMeta) -> list[str]:
     return [b for b in blocks if b and not _MARKUP_DIRECTIVE.match(b)]
 
 
-def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph]) -> None:
-    """Too little text is no article; the reason says what the page is. A paywalled page that still shows an
-    article's worth of text (a teaser with its metadata) is kept: it is searchable."""
+def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], tree: Any) -> None:
+    """A short story is still a story: only what is clearly no article is refused, and the reason says what
+    the page is (an error page, a paywall stub, a listing whose text is links to other pages, a page with no
+    text). A paywalled page that still shows an article's worth of text (a teaser with its metadata) is kept:
+    it is searchable."""
     chars = sum(len(p.text) for p in body if p.kind != "heading")
     if chars >= MIN_BODY_CHARS:
         return
@@ -359,7 +378,20 @@ def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph]) -> None
         raise NotAnArticle(f"an error page ({title!r})")
     if str(meta.ld("isAccessibleForFree")).lower() == "false":
         raise NotAnArticle(f"a paywall stub: only {chars} characters are free")
-    raise NotAnArticle(f"no article text: {chars} characters of body (need {MIN_BODY_CHARS})")
+    if chars == 0:
+        raise NotAnArticle("no article text: the page shows none beyond its headings")
+    if _is_link_text(body, tree):
+        raise NotAnArticle(f"no article text: a listing ({chars} characters, all of them links to other pages)")
+
+
+def _is_link_text(body: list[Paragraph], tree: Any) -> bool:
+    """The text is (nearly) all the text of the page's links: headlines of other pages, not a story."""
+    text = " " + normalised(" ".join(p.text for p in body if p.kind != "heading")) + " "
+    words = len(text.split())
+    links = {normalised(" ".join(a.itertext())) for a in tree.iter("a")} - {""}
+    for link in sorted(links, key=len, reverse=True):
+        text = text.replace(f" {link} ", " ")
+    return len(text.split()) <= MAX_NON_LINK_SHARE * words
 
 
 def _section(meta: PageMeta, sources: dict[str, FieldSource]) -> str | None:

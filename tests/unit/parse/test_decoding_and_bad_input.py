@@ -116,7 +116,9 @@ def test_control_characters_no_page_may_hold_are_dropped_not_an_error():
            b"<script></script>\x02 text</script>\x1f\x0b</body></html>"
     article = parse(raw_html(page), NOW)
     assert isinstance(article, ParsedArticle) and article.title == "Headline of the story"
-    assert isinstance(parse(raw_html(b"<p>x</p><script></script>\x02 text</script>"), NOW), Rejected)
+    tiny = parse(raw_html(b"<p>x</p><script></script>\x02 text</script>"), NOW)  # a short text is still a text
+    assert isinstance(tiny, ParsedArticle) and "\x02" not in tiny.full_text()
+    assert isinstance(parse(raw_html(b"<script></script>\x02</script>"), NOW), Rejected)
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "mailto:desk@example.org", "//x", "http://[::1",

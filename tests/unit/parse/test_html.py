@@ -363,3 +363,16 @@ def test_a_description_the_page_does_not_show_stays_out_of_the_article_text():
                                        before=f"<p class='lede'>{teaser}</p>")), NOW)
     assert isinstance(shown, ParsedArticle)
     assert (shown.summary, shown.description) == (teaser, None) and "description" not in shown.field_sources
+
+
+def test_a_short_story_without_a_title_is_kept_and_titled_by_its_text():
+    short = parse(raw_html(b"<html><body><div><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>"
+                           b"</div></body></html>"), NOW)
+    assert isinstance(short, ParsedArticle)
+    assert short.title == "Lorem ipsum dolor sit amet, consectetur adipiscing elit."
+    assert short.field_sources["title"].detail == "opening words of the text (no title or headline)"
+    headed = parse(raw_html(b"<html><body><article><h2>Council meets</h2><p>The council met on Monday and "
+                            b"approved the plan for the harbour.</p></article></body></html>"), NOW)
+    assert isinstance(headed, ParsedArticle) and headed.title == "Council meets"
+    empty = parse(raw_html(b"<html><body><div></div></body></html>"), NOW)
+    assert isinstance(empty, Rejected) and "no title, no headline and no text" in empty.reason
