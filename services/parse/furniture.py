@@ -56,7 +56,7 @@ _NOTICE = re.compile(
     r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)|"
     r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
     r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter")
-MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated block longer than this is a pull quote: its first copy stays
+MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated line longer than this is text, not a placeholder
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
 MAX_DATE_LINE_CHARS = 60
@@ -154,13 +154,15 @@ def _without_labels_around(blocks: list[Paragraph]) -> list[Paragraph]:
 
 
 def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
-    """A short block the story repeats word for word is furniture: placeholders of blocked embeds ('External
-    content not available'), photo credits, 'Read more'. Every copy goes. Of a long one (a pull quote repeating
-    a paragraph) the first copy stays."""
+    """A short line without a sentence mark that the page repeats word for word is furniture: placeholders of
+    blocked embeds ('External content not available'), photo credits, 'Read more'. Every copy goes. Sentences
+    the page repeats stay, every copy: recipe steps, the days of a plan, a refrain are the page's text."""
     counts = Counter(block.text for block in blocks)
-    first = {block.text: index for index, block in reversed(list(enumerate(blocks)))}
-    return [block for index, block in enumerate(blocks) if counts[block.text] == 1
-            or (first[block.text] == index and len(block.text.split()) > MAX_REPEATED_FURNITURE_WORDS)]
+    return [block for block in blocks if counts[block.text] == 1 or not _is_repeatable_furniture(block.text)]
+
+
+def _is_repeatable_furniture(text: str) -> bool:
+    return len(text.split()) <= MAX_REPEATED_FURNITURE_WORDS and not SENTENCE_END.search(text)
 
 
 def _is_promo(text: str) -> bool:
