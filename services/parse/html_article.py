@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -38,7 +39,6 @@ MIN_HEADLINE_WORDS = 4
 AUTHOR_BIO_OPENING_WORDS = 6
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
-_BLOCK_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "item": "list_item"}
 _VISIBLE_TEXT = etree.XPath(  # parent, not ancestor: those elements hold only text (and it is much faster)
     "//body//text()[not(parent::script or parent::style or parent::noscript)]", smart_strings=False)
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
@@ -254,23 +254,64 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
 
 
 def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
-    """Body blocks in reading order; blocks repeating the headline or the lede (in `skip`) are left out."""
+    """Body blocks in reading order; blocks repeating the headline or the lede (in `skip`) are left out.
+    Every piece of text trafilatura keeps becomes part of a block (its own text is the floor that the rules
+    after it must justify removing from): text set directly after a heading or between blocks, list items,
+    table rows and code included."""
     # trafilatura gets the text, not our tree: its own parsing and clean-up measured better on the dev set
-    document = trafilatura.bare_extraction(text, url=url, include_comments=False, include_tables=False,
+    document = trafilatura.bare_extraction(text, url=url, include_comments=False, include_tables=True,
                                            with_metadata=False)
     if not isinstance(document, trafilatura.settings.Document) or document.body is None:
         return []
     blocks: list[Paragraph] = []
-    for element in document.body.iter(*_BLOCK_KINDS):
-        if element.tag == "p" and element.getparent() is not None and element.getparent().tag in ("quote", "item"):
-            continue  # counted with its container
-        if element.tag == "item" and is_link_list(element.getparent()):
-            continue
-        text = clean_space(" ".join(element.itertext()))
-        if not text or normalised(text) in skip or is_furniture(text):
-            continue
-        blocks.append(Paragraph(text=text, kind=_BLOCK_KINDS[element.tag]))  # type: ignore[arg-type]
+    for kind, block_text in _blocks(document.body, "paragraph"):
+        text_of_block = clean_space(block_text)
+        if text_of_block and normalised(text_of_block) not in skip and not is_furniture(text_of_block):
+            blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
+
+
+def _blocks(container: Any, kind: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) of each block in `container`, in reading order: its block children one by one, and each
+    run of loose text between them (the container's own text, inline elements, tails) as a block of its own."""
+    loose: list[str] = [container.text or ""]
+    for child in container:
+        if child.tag in _ALL_BLOCKS:
+            yield from _flushed(loose, kind)
+            if not (child.tag == "list" and is_link_list(child)):
+                yield from _leaf(child, kind) if _is_leaf(child) else _blocks(child, _KINDS.get(child.tag, kind))
+        else:  # inline (hi, ref, lb, graphic): part of the loose text around it
+            loose.append("".join(child.itertext()))
+        loose.append(child.tail or "")
+    yield from _flushed(loose, kind)
+
+
+def _is_leaf(element: Any) -> bool:
+    """A block whose text is read in one piece: a paragraph, heading or code, a container holding no blocks,
+    or a table row whose cells hold no blocks (read as one line)."""
+    if element.tag in _LEAF_BLOCKS:
+        return True
+    parts = element.iter("cell") if element.tag == "row" else [element]
+    return not any(child.tag in _ALL_BLOCKS for part in parts for child in part)
+
+
+def _leaf(element: Any, kind: str) -> Iterator[tuple[str, str]]:
+    if element.tag == "row":
+        yield kind, " | ".join(" ".join(cell.itertext()) for cell in element.iter("cell"))
+    else:
+        yield _KINDS.get(element.tag, kind), " ".join(element.itertext())
+
+
+def _flushed(loose: list[str], kind: str) -> Iterator[tuple[str, str]]:
+    text = " ".join(loose)
+    loose.clear()
+    if text.strip():
+        yield kind, text
+
+
+_LEAF_BLOCKS = {"p", "head", "code"}
+_ALL_BLOCKS = _LEAF_BLOCKS | {"list", "item", "quote", "table", "row", "cell", "div", "body", "section", "article"}
+_KINDS = {"head": "heading", "item": "list_item", "quote": "quote"}  # else the kind of the container
 
 
 def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str) -> list[Paragraph]:
