@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from newsflow.parse.normalise import SENTENCE_END, clean_space, normalised
+from newsflow.parse.normalise import SENTENCE_END, normalised
 from newsflow_schemas import Paragraph
 
 _BOILERPLATE = re.compile(
@@ -56,6 +56,7 @@ _NOTICE = re.compile(
     r"um \S+ zu unterstützen|support (our|independent) journalism|unterstützen sie (uns|unabhängigen journalismus)|"
     r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
     r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter")
+MAX_NON_LINK_SHARE = 0.2  # text with no more of its words outside links than this is link text
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated line longer than this is text, not a placeholder
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
@@ -186,11 +187,28 @@ def _is_boilerplate(text: str) -> bool:
         (words <= MAX_NOTICE_WORDS and bool(_NOTICE.search(lowered)))
 
 
-def is_link_list(container: Any) -> bool:
-    """A list of headlines ("read also", related stories) rather than prose: most items are short and end
-    without a sentence mark. Bullet points of an article read as sentences and are kept."""
+def page_links(tree: Any) -> frozenset[str]:
+    """The normalised text of every link on the page."""
+    return frozenset(normalised(" ".join(a.itertext())) for a in tree.iter("a")) - {""}
+
+
+def is_link_list(container: Any, links: frozenset[str]) -> bool:
+    """A list of links to other pages ("read also", related stories, a menu) rather than the story's own list:
+    most of its items are link text. Items of the story's own lists (steps, bullets, deals, a plan) are kept,
+    with or without a sentence mark."""
     if container is None:
         return False
-    items = [clean_space(" ".join(item.itertext())) for item in container.iterchildren("item")]
-    prose = sum(1 for item in items if SENTENCE_END.search(item) and len(item.split()) >= 6)
-    return bool(items) and prose < len(items) / 2
+    items = [normalised(" ".join(item.itertext())) for item in container.iterchildren("item")]
+    linked = sum(1 for item in items if item and is_mostly_links(item, links))
+    return bool(items) and linked > len(items) / 2
+
+
+def is_mostly_links(text: str, links: frozenset[str]) -> bool:
+    """At most MAX_NON_LINK_SHARE of the (normalised) text's words are outside the page's link texts."""
+    if text in links:
+        return True
+    words = len(text.split())
+    rest = f" {text} "
+    for link in sorted((link for link in links if link in text), key=len, reverse=True):
+        rest = rest.replace(f" {link} ", " ")
+    return len(rest.split()) <= MAX_NON_LINK_SHARE * words

@@ -24,7 +24,7 @@ from lxml import html as lxml_html
 from newsflow.parse.authors import clean_authors, is_site_name, json_ld_byline, names_from_json_ld
 from newsflow.parse.bylines import bold_byline, by_line, layout_byline, metadata_byline
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
-from newsflow.parse.furniture import is_furniture, is_link_list, without_furniture
+from newsflow.parse.furniture import is_furniture, is_link_list, is_mostly_links, page_links, without_furniture
 from newsflow.parse.normalise import clean_space, normalised
 from newsflow.parse.page_meta import PageMeta, read_page_meta
 from newsflow.parse.prepare import prepared_for_extraction
@@ -33,7 +33,6 @@ from newsflow_schemas import FieldSource, Image, Paragraph, SourceTime
 
 MIN_BODY_CHARS = 200  # less text than this may be a stub, listing or error page: looked at more closely
 TITLE_FROM_TEXT_WORDS = 12
-MAX_NON_LINK_SHARE = 0.2  # a short text whose words are at most this share outside links is a listing
 AUTHOR_BIO_LAST_BLOCKS = 3
 MIN_HEADLINE_WORDS = 4
 AUTHOR_BIO_OPENING_WORDS = 6
@@ -71,7 +70,8 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     summary, description = _summary(meta, visible, sources)
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary) if title else set()
-    body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, skip=headlines), tree, title)
+    links = page_links(tree)
+    body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, headlines, links), tree, title)
     body = _without_leading_headline(body, headlines)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
@@ -82,7 +82,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     else:
         body = _json_ld_body(meta, summary, sources)
     title = title or _title_from_body(body, sources)
-    _check_is_article(meta, title, body, tree)
+    _check_is_article(meta, title, body, links)
     return ExtractedArticle(
         title=title, body=body, summary=summary, description=description, published=published, modified=modified,
         authors=authors, section=_section(meta, sources), tags=_tags(meta),
@@ -253,7 +253,7 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
     return None, declared[1]
 
 
-def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
+def _body(text: str, url: str | None, skip: set[str], links: frozenset[str]) -> list[Paragraph]:
     """Body blocks in reading order; blocks repeating the headline or the lede (in `skip`) are left out.
     Every piece of text trafilatura keeps becomes part of a block (its own text is the floor that the rules
     after it must justify removing from): text set directly after a heading or between blocks, list items,
@@ -264,22 +264,23 @@ def _body(text: str, url: str | None, skip: set[str]) -> list[Paragraph]:
     if not isinstance(document, trafilatura.settings.Document) or document.body is None:
         return []
     blocks: list[Paragraph] = []
-    for kind, block_text in _blocks(document.body, "paragraph"):
+    for kind, block_text in _blocks(document.body, "paragraph", links):
         text_of_block = clean_space(block_text)
         if text_of_block and normalised(text_of_block) not in skip and not is_furniture(text_of_block):
             blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
 
 
-def _blocks(container: Any, kind: str) -> Iterator[tuple[str, str]]:
+def _blocks(container: Any, kind: str, links: frozenset[str]) -> Iterator[tuple[str, str]]:
     """(kind, text) of each block in `container`, in reading order: its block children one by one, and each
     run of loose text between them (the container's own text, inline elements, tails) as a block of its own."""
     loose: list[str] = [container.text or ""]
     for child in container:
         if child.tag in _ALL_BLOCKS:
             yield from _flushed(loose, kind)
-            if not (child.tag == "list" and is_link_list(child)):
-                yield from _leaf(child, kind) if _is_leaf(child) else _blocks(child, _KINDS.get(child.tag, kind))
+            if not (child.tag == "list" and is_link_list(child, links)):
+                yield from _leaf(child, kind) if _is_leaf(child) else _blocks(child, _KINDS.get(child.tag, kind),
+                                                                               links)
         else:  # inline (hi, ref, lb, graphic): part of the loose text around it
             loose.append("".join(child.itertext()))
         loose.append(child.tail or "")
@@ -407,7 +408,7 @@ def _json_ld_paragraphs(meta: PageMeta) -> list[str]:
     return [b for b in blocks if b and not _MARKUP_DIRECTIVE.match(b)]
 
 
-def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], tree: Any) -> None:
+def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], links: frozenset[str]) -> None:
     """A short story is still a story: only what is clearly no article is refused, and the reason says what
     the page is (an error page, a paywall stub, a listing whose text is links to other pages, a page with no
     text). A paywalled page that still shows an article's worth of text (a teaser with its metadata) is kept:
@@ -421,18 +422,8 @@ def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], tree: A
         raise NotAnArticle(f"a paywall stub: only {chars} characters are free")
     if chars == 0:
         raise NotAnArticle("no article text: the page shows none beyond its headings")
-    if _is_link_text(body, tree):
+    if is_mostly_links(normalised(" ".join(p.text for p in body if p.kind != "heading")), links):
         raise NotAnArticle(f"no article text: a listing ({chars} characters, all of them links to other pages)")
-
-
-def _is_link_text(body: list[Paragraph], tree: Any) -> bool:
-    """The text is (nearly) all the text of the page's links: headlines of other pages, not a story."""
-    text = " " + normalised(" ".join(p.text for p in body if p.kind != "heading")) + " "
-    words = len(text.split())
-    links = {normalised(" ".join(a.itertext())) for a in tree.iter("a")} - {""}
-    for link in sorted(links, key=len, reverse=True):
-        text = text.replace(f" {link} ", " ")
-    return len(text.split()) <= MAX_NON_LINK_SHARE * words
 
 
 def _section(meta: PageMeta, sources: dict[str, FieldSource]) -> str | None:
