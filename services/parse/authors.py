@@ -10,8 +10,8 @@ _PREFIX = re.compile(
     r"^\s*(?:by|von|par|por|av|af|door|przez|від|от|written by|text|texto|texte|autor(?:in)?|author|"
     r"reporting by|ein (?:kommentar|gastbeitrag) von)\s*[:\-]?\s+", re.IGNORECASE)
 _INNER_PREFIX = re.compile(r"^.*?\b(?:Von|By|Par|Por|Door)\s+(?=\S)")  # "Capital Von Jemima Kelly"; not "von der"
-_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\boch\b|\bi\b)\s*",
-                    re.IGNORECASE)
+# one-letter conjunctions (y, e, i) only in lower case and not as an initial: "Sarah E. Needleman" is one name
+_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\b(?i:and|und|et|og|och)\b|\b[yei]\b(?!\.))\s*")
 _NOISE = re.compile(r"(https?://\S+|\S+@\S+|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\(.*?\))")
 # placeholders, not bylines: dropped unless they are the whole byline (agencies such as AFP are real bylines)
 _GENERIC = {"staff", "admin", "administrator", "editor", "newsroom", "web desk", "news desk", "user", "guest"}

@@ -30,3 +30,9 @@ def test_organisations_count_only_beside_a_person_in_json_ld():
 def test_the_site_naming_itself_is_recognised():
     assert is_site_name("STERN.de", ["stern.de"]) and is_site_name("The Gazette", ["www.gazette.com"])
     assert not is_site_name("Jane Doe", ["The Gazette", "gazette.com"])
+
+
+def test_a_middle_initial_is_part_of_the_name_not_a_conjunction():
+    assert clean_authors(["Sarah E. Needleman"]) == ["Sarah E. Needleman"]
+    assert clean_authors(["By Sarah E. Needleman and John Q. Public"]) == ["Sarah E. Needleman", "John Q. Public"]
+    assert clean_authors(["Maria Rossi e Luca Bianchi"]) == ["Maria Rossi", "Luca Bianchi"]  # Italian "and"
