@@ -17,8 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 import newsflow.enrich.stage as stage
-from benchmarks.bench_extract import raw_document
-from benchmarks.devset import pages
+from benchmarks.devset import pages, raw_document
 from newsflow.enrich.duplicates import MemoryBandStore
 from newsflow.enrich.language import identify as identify_untimed
 from newsflow.enrich.stage import Tools, analyse, enrich

@@ -42,8 +42,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from benchmarks.bench_extract import raw_document
-from benchmarks.devset import pages
+from benchmarks.devset import pages, raw_document
 from newsflow.common.kafka import client_options, ensure_topics, producer_options
 from newsflow.common.settings import Settings
 from newsflow.enrich.bands import SearchBandStore

@@ -1,15 +1,19 @@
-"""The shared development set (fundus-testdata): real pages with reviewed ground truth. Read-only."""
+"""The shared development sets (fundus-testdata and its siblings): real pages with ground truth. Read-only."""
 
 from __future__ import annotations
 
 import ast
+import base64
 import gzip
+import hashlib
 import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+from newsflow_schemas import RawDocument, SourceInfo, article_id_for_url
 
 #: the project's shared folder (dev sets, the original seed) sits beside the checkout; a user's clone has none
 SHARED = Path(os.environ.get("NEWSFLOW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
@@ -50,7 +54,7 @@ def _authors(value: str | list[str] | None) -> list[str]:
 
 
 def available(root: Path = DEVSET) -> bool:
-    return (root / "ground-truth.json").exists()
+    return root.is_dir() and any(root.iterdir())
 
 
 def missing_reason(root: Path = DEVSET) -> str | None:
@@ -67,3 +71,13 @@ def require(root: Path = DEVSET) -> None:
     reason = missing_reason(root)
     if reason:
         raise SystemExit(f"newsflow: {reason}")
+
+
+def raw_document(page: Page, now: datetime) -> RawDocument:
+    """A fundus page as the raw document the fetch stage would have made of it."""
+    return RawDocument(
+        article_id=article_id_for_url(page.url), revision=0, ingested_at=now, url=page.url,
+        source=SourceInfo(name=page.key.split("/")[1].rsplit("_", 3)[0], kind="page"), fetched_at=now,
+        content_type="text/html", body_encoding="base64", body=base64.b64encode(page.html).decode(),
+        body_bytes=len(page.html), body_sha256=hashlib.sha256(page.html).hexdigest(),
+    )

@@ -315,12 +315,12 @@ _ALL_BLOCKS = _LEAF_BLOCKS | {"list", "item", "quote", "table", "row", "cell", "
 _KINDS = {"head": "heading", "item": "list_item", "quote": "quote"}  # else the kind of the container
 
 
-def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str) -> list[Paragraph]:
+def _without_other_articles(blocks: list[Paragraph], tree: Any, title: str | None) -> list[Paragraph]:
     """Leave out the text of other articles the page carries (infinite scroll appends the next story, with its
     own <h1>, in its own <article>): when exactly one top-level <article> has the headline as its <h1>, blocks
     found only in the other <h1>-bearing articles go."""
     articles = tree.xpath("//article[not(ancestor::article)]")
-    if len(articles) < 2:
+    if len(articles) < 2 or not title:
         return blocks
     headline = normalised(title)
     with_h1 = [(article, _h1_texts(article)) for article in articles]
