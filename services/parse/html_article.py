@@ -81,6 +81,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
         body = _with_json_ld_continuation(body, meta, sources)
     else:
         body = _json_ld_body(meta, summary, sources)
+    summary, description = _lede_not_repeated(summary, description, body, sources)
     title = title or _title_from_body(body, sources)
     _check_is_article(meta, title, body, links)
     return ExtractedArticle(
@@ -189,7 +190,7 @@ def _published(meta: PageMeta, tree: Any, url: str | None, now: datetime,
                sources: dict[str, FieldSource]) -> SourceTime | None:
     found = _first_time(meta, "datePublished", PUBLISHED_META, now, sources, "published")
     if found is None:
-        day = htmldate.find_date(tree, url=url, original_date=True, extensive_search=True,
+        day = htmldate.find_date(tree, url=url, original_date=True, extensive_search=False,
                                  max_date=now.strftime("%Y-%m-%d"))
         found = parse_source_time(day, now=now)
         if found is not None:
@@ -233,6 +234,16 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
             sources["authors"] = FieldSource(method=method, detail="organisation")
             return names
     return []
+
+
+def _lede_not_repeated(summary: str | None, description: str | None, body: list[Paragraph],
+                       sources: dict[str, FieldSource]) -> tuple[str | None, str | None]:
+    """The article text never repeats itself: a lede the body already holds (the description is the whole
+    story, or its opening paragraphs) is not put before it again; it stays the description."""
+    if not summary or normalised(summary) not in normalised(" ".join(block.text for block in body)):
+        return summary, description
+    sources["description"] = sources.pop("summary")
+    return None, summary
 
 
 def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource]) -> tuple[str | None, str | None]:

@@ -376,3 +376,15 @@ def test_a_short_story_without_a_title_is_kept_and_titled_by_its_text():
     assert isinstance(headed, ParsedArticle) and headed.title == "Council meets"
     empty = parse(raw_html(b"<html><body><div></div></body></html>"), NOW)
     assert isinstance(empty, Rejected) and "no title, no headline and no text" in empty.reason
+
+
+def test_a_description_that_is_the_whole_story_is_not_put_before_it_again():
+    first = "The council approved the harbour plan on Monday after a long debate about its cost."
+    second = "It will be built next year, the mayor said, and finished two years later."
+    story = f"{first} {second}"  # the description holds both paragraphs of a short story
+    page = (f'<html><head><title>Harbour plan</title><meta name="description" content="{story}"></head><body>'
+            f'<article><h1>Harbour plan</h1><p>{first}</p><p>{second}</p></article></body></html>').encode()
+    article = parse(raw_html(page), NOW)
+    assert isinstance(article, ParsedArticle)
+    assert article.full_text().count("approved the harbour plan") == 1
+    assert article.description == story and article.summary is None
