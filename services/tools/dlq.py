@@ -43,7 +43,7 @@ async def read_letters(settings: Settings, stage: Stage) -> list[Letter]:
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         letters: list[Letter] = []
-        while any(await consumer.position(p) < end for p, end in ends.items()):
+        while [p for p, end in ends.items() if await consumer.position(p) < end]:
             for records in (await consumer.getmany(timeout_ms=1000)).values():
                 letters += [Letter(r.partition, r.offset, decode(r.value, r.headers, expect=DeadLetter))
                             for r in records if r.offset < ends[TopicPartition(r.topic, r.partition)]]
