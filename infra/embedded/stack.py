@@ -259,78 +259,82 @@ _KAFKA_LOG4J = """Configuration:
 """
 
 
-class OpenSearch(Server):
+class SearchServer(Server):
+    """OpenSearch and Elasticsearch start alike: their configuration in the state folder, one node on 127.0.0.1,
+    daemonised by their own script as the service user (both refuse root), ready at yellow health."""
+
+    product: str  # the name of its start script and config file ("opensearch", "elasticsearch")
+    node_name: str
+
+    def home(self) -> Path:
+        raise NotImplementedError
+
+    def extra_settings(self) -> str:
+        return ""
+
+    def environment(self, home: Path, conf: Path) -> dict[str, str]:
+        raise NotImplementedError
+
     def launch(self) -> None:
-        home = ensure_installed(OPENSEARCH, SERVERS_DIR, log=print)
-        base = STATE / "opensearch"
+        home = self.home()
+        base = STATE / self.name
         conf = base / "config"
         if not conf.exists():
             shutil.copytree(home / "config", conf)
-        (conf / "opensearch.yml").write_text(
-            f"cluster.name: newsflow\nnode.name: newsflow-1\nnetwork.host: {HOST}\nhttp.port: {self.port}\n"
+        (conf / f"{self.product}.yml").write_text(
+            f"cluster.name: newsflow\nnode.name: {self.node_name}\nnetwork.host: {HOST}\nhttp.port: {self.port}\n"
             f"transport.port: {self.port + 100}\ndiscovery.type: single-node\n"
             f"path.data: {base / 'data'}\npath.logs: {base / 'logs'}\n"
             # a developer's disk may be fuller than the default watermarks allow: do not go read-only
-            "cluster.routing.allocation.disk.threshold_enabled: false\n"
+            "cluster.routing.allocation.disk.threshold_enabled: false\n" + self.extra_settings()
         )
         _absolute_jvm_paths(conf / "jvm.options", base / "logs")
         for sub in ("data", "logs"):
             (base / sub).mkdir(exist_ok=True)
-        # opensearch writes its own pid file, so the run folder must be writable by its user too
+        # the server writes its own pid file, so the run folder must be writable by its user too
         prepare_service_user([base, self.log_file.parent, self.pid_file.parent], REPO)
-        env = {
+        self.pid_file.unlink(missing_ok=True)
+        proc = self._spawn([str(home / "bin" / self.product), "-d", "-p", str(self.pid_file)],
+                           env=self.environment(home, conf), cwd=home, as_service_user=True)
+        if proc.wait(timeout=120) != 0:
+            raise StackError(f"{self.product} failed to daemonise (exit {proc.returncode}); see {self.log_file} "
+                             f"and {base / 'logs'}")
+
+    def is_ready(self) -> bool:
+        return _http_ok(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s")
+
+
+class OpenSearch(SearchServer):
+    product, node_name = "opensearch", "newsflow-1"
+
+    def home(self) -> Path:
+        return ensure_installed(OPENSEARCH, SERVERS_DIR, log=print)
+
+    def environment(self, home: Path, conf: Path) -> dict[str, str]:
+        return {
             "OPENSEARCH_JAVA_HOME": str(system_jdk17()),
             "OPENSEARCH_PATH_CONF": str(conf),
             "OPENSEARCH_JAVA_OPTS": f"-Xms{OPENSEARCH_HEAP} -Xmx{OPENSEARCH_HEAP}",
             # without it the first refresh of an index with a knn_vector field kills the node
             "LD_LIBRARY_PATH": str(home / "plugins" / "opensearch-knn" / "lib"),
         }
-        self.pid_file.unlink(missing_ok=True)
-        proc = self._spawn([str(home / "bin" / "opensearch"), "-d", "-p", str(self.pid_file)],
-                           env=env, cwd=home, as_service_user=True)
-        if proc.wait(timeout=120) != 0:
-            raise StackError(f"opensearch failed to daemonise (exit {proc.returncode}); see {self.log_file} "
-                             f"and {base / 'logs'}")
-
-    def is_ready(self) -> bool:
-        return _http_ok(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s")
 
 
-class Elasticsearch(Server):
+class Elasticsearch(SearchServer):
     """Elasticsearch from Elastic's integration-test archive on Maven Central, for the search adapter's tests
     against both engines (`make run` and Dashboards use OpenSearch). The archive has no bundled JDK: the
     system's JDK 17 runs it. Security is off: it listens on 127.0.0.1 only, like every server here."""
 
-    def launch(self) -> None:
-        home = self._home()
-        base = STATE / "elasticsearch"
-        conf = base / "config"
-        if not conf.exists():
-            shutil.copytree(home / "config", conf)
-        (conf / "elasticsearch.yml").write_text(
-            f"cluster.name: newsflow\nnode.name: newsflow-es-1\nnetwork.host: {HOST}\nhttp.port: {self.port}\n"
-            f"transport.port: {self.port + 100}\ndiscovery.type: single-node\n"
-            f"path.data: {base / 'data'}\npath.logs: {base / 'logs'}\n"
-            "xpack.security.enabled: false\n"
-            "cluster.routing.allocation.disk.threshold_enabled: false\n"
-        )
-        _absolute_jvm_paths(conf / "jvm.options", base / "logs")
-        for sub in ("data", "logs"):
-            (base / sub).mkdir(exist_ok=True)
-        prepare_service_user([base, self.log_file.parent, self.pid_file.parent], REPO)
-        env = {"ES_JAVA_HOME": str(system_jdk17()), "ES_PATH_CONF": str(conf),
-               "ES_JAVA_OPTS": f"-Xms{ELASTICSEARCH_HEAP} -Xmx{ELASTICSEARCH_HEAP}"}
-        self.pid_file.unlink(missing_ok=True)
-        proc = self._spawn([str(home / "bin" / "elasticsearch"), "-d", "-p", str(self.pid_file)],
-                           env=env, cwd=home, as_service_user=True)
-        if proc.wait(timeout=120) != 0:
-            raise StackError(f"elasticsearch failed to daemonise (exit {proc.returncode}); see {self.log_file} "
-                             f"and {base / 'logs'}")
+    product, node_name = "elasticsearch", "newsflow-es-1"
 
-    def is_ready(self) -> bool:
-        return _http_ok(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s")
+    def extra_settings(self) -> str:
+        return "xpack.security.enabled: false\n"
 
-    def _home(self) -> Path:
+    def environment(self, home: Path, conf: Path) -> dict[str, str]:
+        return {"ES_JAVA_HOME": str(system_jdk17()), "ES_PATH_CONF": str(conf),
+                "ES_JAVA_OPTS": f"-Xms{ELASTICSEARCH_HEAP} -Xmx{ELASTICSEARCH_HEAP}"}
+
+    def home(self) -> Path:
         """The archive, fetched once by Maven (checksum verified) and unpacked with its file modes."""
         home = SERVERS_DIR / f"elasticsearch-{ELASTICSEARCH_VERSION}"
         if (home / ".newsflow-installed").exists():
