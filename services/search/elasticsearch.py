@@ -1,7 +1,8 @@
 """Elasticsearch 8 implementation of the search port, on the `elasticsearch` client.
 
-Elasticsearch cannot run on the development machines (no registry ships it, no Docker engine): this side is
-covered by contract tests on the requests it builds and on recorded responses (tests/unit/search).
+Tested against a real Elasticsearch 8.19 (Elastic's integration-test archive from Maven Central, started by the
+embedded stack for the tests); recorded responses remain only for what a real server cannot be made to show
+(overload answers, tests/unit/search).
 """
 
 from __future__ import annotations

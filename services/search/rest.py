@@ -1,8 +1,9 @@
 """The REST requests both engines share, sent through one `send(method, path, body, params)` call.
 
 Subclasses supply `send` (their client's transport) and the dialect: vector mapping, kNN query, settings.
-Keeping every request here makes the Elasticsearch side testable without a server: its contract tests check
-the requests built and replay recorded responses.
+Every request here runs on both engines, Elastic's integration-test archive included, which has no scripts,
+no `_reindex` and no language analyzers: writes are compare-and-set or external-versioned, copies are scroll
+and bulk (tests/integration, both_engines).
 """
 
 from __future__ import annotations
