@@ -287,15 +287,18 @@ def _blocks(container: Any, kind: str, links: frozenset[str]) -> Iterator[tuple[
     run of loose text between them (the container's own text, inline elements, tails) as a block of its own."""
     loose: list[str] = [container.text or ""]
     for child in container:
-        if child.tag in _ALL_BLOCKS:
-            yield from _flushed(loose, kind)
-            if not (child.tag == "list" and is_link_list(child, links)):
-                yield from _leaf(child, kind) if _is_leaf(child) else _blocks(child, _KINDS.get(child.tag, kind),
-                                                                               links)
-        else:  # inline (hi, ref, lb, graphic): part of the loose text around it
-            loose.append("".join(child.itertext()))
-        loose.append(child.tail or "")
-    yield from _flushed(loose, kind)
+        if child.tag not in _ALL_BLOCKS:  # inline (hi, ref, lb, graphic): part of the loose text around it
+            loose += ["".join(child.itertext()), child.tail or ""]
+            continue
+        yield from _loose_block(loose, kind)
+        loose = [child.tail or ""]
+        if child.tag == "list" and is_link_list(child, links):
+            continue
+        if _is_leaf(child):
+            yield _leaf(child, kind)
+        else:
+            yield from _blocks(child, _KINDS.get(child.tag, kind), links)
+    yield from _loose_block(loose, kind)
 
 
 def _is_leaf(element: Any) -> bool:
@@ -307,16 +310,14 @@ def _is_leaf(element: Any) -> bool:
     return not any(child.tag in _ALL_BLOCKS for part in parts for child in part)
 
 
-def _leaf(element: Any, kind: str) -> Iterator[tuple[str, str]]:
+def _leaf(element: Any, kind: str) -> tuple[str, str]:
     if element.tag == "row":
-        yield kind, " | ".join(" ".join(cell.itertext()) for cell in element.iter("cell"))
-    else:
-        yield _KINDS.get(element.tag, kind), " ".join(element.itertext())
+        return kind, " | ".join(" ".join(cell.itertext()) for cell in element.iter("cell"))
+    return _KINDS.get(element.tag, kind), " ".join(element.itertext())
 
 
-def _flushed(loose: list[str], kind: str) -> Iterator[tuple[str, str]]:
+def _loose_block(loose: list[str], kind: str) -> Iterator[tuple[str, str]]:
     text = " ".join(loose)
-    loose.clear()
     if text.strip():
         yield kind, text
 

@@ -131,12 +131,13 @@ def reprocess_command(
         except LookupError as exc:
             console.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(1) from exc
-    verb = "would send" if dry_run else "sent"
-    console.print(f"{report.scanned} raw records read, {report.articles} articles stored; {verb} {report.sent} "
-                  f"again one generation higher" + (f"; {report.skipped_unreadable} unreadable (see the parse "
-                                                     f"stage's dead letters)" if report.skipped_unreadable else "")
-                  + (f"; {report.at_max_generation} at the last generation, left alone"
-                     if report.at_max_generation else ""))
+    parts = [f"{report.scanned} raw records read, {report.articles} articles stored",
+             f"{'would send' if dry_run else 'sent'} {report.sent} again one generation higher"]
+    if report.skipped_unreadable:
+        parts.append(f"{report.skipped_unreadable} unreadable (see the parse stage's dead letters)")
+    if report.at_max_generation:
+        parts.append(f"{report.at_max_generation} at the last generation, left alone")
+    console.print("; ".join(parts))
 
 
 def _utc(value: datetime | None) -> datetime | None:

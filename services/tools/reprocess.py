@@ -39,13 +39,13 @@ class Selection:
                 and (self.until is None or document.ingested_at < self.until))
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReprocessReport:
-    scanned: int  # records read from the raw topic
-    articles: int  # distinct articles stored (their latest record not a tombstone)
-    sent: int  # sent again, one generation higher
-    skipped_unreadable: int  # latest records that do not decode (they are in the parse stage's dead letters)
-    at_max_generation: int  # reprocessed MAX_GENERATION times already: left alone
+    scanned: int = 0  # records read from the raw topic
+    articles: int = 0  # distinct articles stored (their latest record not a tombstone)
+    sent: int = 0  # sent again, one generation higher (or, in a dry run, that would be)
+    skipped_unreadable: int = 0  # latest records that do not decode (they are in the parse stage's dead letters)
+    at_max_generation: int = 0  # reprocessed MAX_GENERATION times already: left alone
 
 
 def next_generation(document: RawDocument) -> RawDocument:
@@ -56,7 +56,7 @@ def next_generation(document: RawDocument) -> RawDocument:
 
 async def reprocess(settings: Settings, selection: Selection, progress: Progress | None = None,
                     dry_run: bool = False) -> ReprocessReport:
-    report = _Counts()
+    report = ReprocessReport()
     latest = await _latest_offsets(settings, report, progress)
     chosen: dict[TopicPartition, set[int]] = {}
     async for partition, record in _records(settings, _snapshot_ends(latest), progress, "selecting"):
@@ -78,23 +78,10 @@ async def reprocess(settings: Settings, selection: Selection, progress: Progress
         await _resend(settings, chosen, report, progress)
     else:
         report.sent = sum(len(offsets) for offsets in chosen.values())
-    return report.frozen()
+    return report
 
 
-@dataclass
-class _Counts:
-    scanned: int = 0
-    articles: int = 0
-    sent: int = 0
-    skipped_unreadable: int = 0
-    at_max_generation: int = 0
-
-    def frozen(self) -> ReprocessReport:
-        return ReprocessReport(self.scanned, self.articles, self.sent, self.skipped_unreadable,
-                               self.at_max_generation)
-
-
-async def _latest_offsets(settings: Settings, report: _Counts,
+async def _latest_offsets(settings: Settings, report: ReprocessReport,
                           progress: Progress | None) -> dict[TopicPartition, dict[bytes | None, int]]:
     """Per partition: article key -> offset of its latest record (tombstoned articles left out)."""
     ends = await _end_offsets(settings)
@@ -170,7 +157,7 @@ def _done(ends: dict[TopicPartition, int], current: TopicPartition, position: in
     return before
 
 
-async def _resend(settings: Settings, chosen: dict[TopicPartition, set[int]], report: _Counts,
+async def _resend(settings: Settings, chosen: dict[TopicPartition, set[int]], report: ReprocessReport,
                   progress: Progress | None) -> None:
     ends = {partition: max(offsets) + 1 for partition, offsets in chosen.items()}
     producer = AIOKafkaProducer(**producer_options(settings))
