@@ -125,6 +125,8 @@ async def _records(settings: Settings, ends: dict[TopicPartition, int], progress
                    phase: str) -> AsyncIterator[tuple[TopicPartition, ConsumerRecord]]:
     """Every record of the raw topic before `ends`, partition by partition."""
     total = sum(ends.values())
+    if total == 0:  # nothing to read; and a groupless consumer stopped before it ran raises CancelledError
+        return
     consumer = _consumer(settings)
     await consumer.start()
     try:

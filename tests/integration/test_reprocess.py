@@ -48,3 +48,8 @@ async def test_the_latest_revision_of_each_selected_article_is_sent_one_generati
 
 async def _stored(settings, topic: str) -> list[RawDocument]:
     return [decode(r.value, r.headers) for r in await read_all(settings, topic) if r.value is not None]
+
+
+async def test_an_empty_raw_topic_is_nothing_to_reprocess(pipeline_topics):
+    report = await reprocess(pipeline_topics, Selection())
+    assert (report.scanned, report.articles, report.sent) == (0, 0, 0)
