@@ -108,8 +108,7 @@ up:
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check services schemas tests infra benchmarks
-	@mkdir -p .state/mypy && ln -sfn ../../services .state/mypy/newsflow
-	MYPYPATH=.state/mypy:schemas $(VENV)/bin/mypy -p newsflow -p newsflow_schemas
+	MYPYPATH=services:schemas $(VENV)/bin/mypy -p newsflow -p newsflow_schemas
 
 clean: stop
 	rm -rf $(VENV) .state .pytest_cache .mypy_cache .ruff_cache

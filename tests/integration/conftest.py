@@ -27,7 +27,7 @@ both_engines = pytest.mark.parametrize("search_engine_name", ["opensearch", "ela
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/integration" in str(item.path):
+        if "tests/integration" in str(item.path) or "tests/e2e" in str(item.path):
             item.add_marker(pytest.mark.integration)
 
 

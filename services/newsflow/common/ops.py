@@ -21,8 +21,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newsflow.common.settings import Settings
+from newsflow_schemas import Stage
 
-OPS_PORT_OFFSET = {"fetch": 1, "parse": 2, "enrich": 3, "index": 4}
 #: set by the service once it consumes; one service per process, so one flag per process
 READY = threading.Event()
 #: what can no longer make progress in this process (a partition's worker that died): health turns red
@@ -49,7 +49,8 @@ def mark_ready() -> None:
 
 
 def ops_port(stage: str, settings: Settings) -> int:
-    return settings.ops_port or settings.ops_port_base + OPS_PORT_OFFSET[stage]
+    """The stage's health and metrics port: the base plus its place in the pipeline (fetch 1, ... index 4)."""
+    return settings.ops_port or settings.ops_port_base + list(Stage).index(Stage(stage)) + 1
 
 
 @dataclass(frozen=True)

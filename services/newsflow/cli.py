@@ -19,7 +19,7 @@ from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
 from newsflow.tools.commands import dlq_app, push, reprocess_command
-from newsflow_schemas import ALL_TOPICS, ARTICLES_ENRICHED, ARTICLES_PARSED, ARTICLES_RAW, topic_name
+from newsflow_schemas import ALL_TOPICS, ARTICLES_ENRICHED, ARTICLES_PARSED, ARTICLES_RAW, Stage, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -104,11 +104,11 @@ def parse_file(
 @app.command()
 def status() -> None:
     """Each service's health, message counts and consumer lag (from its endpoints on 127.0.0.1)."""
-    from newsflow.common.ops import OPS_PORT_OFFSET, ops_port, service_status
+    from newsflow.common.ops import ops_port, service_status
 
     settings = Settings()
     table = Table("service", "health", "ok", "rejected", "poison", "transient", "lag", "endpoint")
-    for stage in OPS_PORT_OFFSET:
+    for stage in Stage:
         url = f"http://127.0.0.1:{ops_port(stage, settings)}"
         found = service_status(stage, url)
         if found is None:
