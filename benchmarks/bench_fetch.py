@@ -18,7 +18,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from newsflow.common.outcomes import Emit
 from newsflow.fetch.download import Downloader, FetchLimits
 from newsflow.fetch.politeness import Politeness
 from newsflow.fetch.robots import RobotsCache
@@ -42,8 +41,7 @@ def page_request(url: str) -> FetchRequest:
 def make_stage(rate: float, folder: Path) -> tuple[FetchStage, Downloader]:
     resolver = StaticResolver({HOST: ["127.0.0.1"], "other.test": ["127.0.0.1"]})
     downloader = Downloader(FetchLimits(), resolver, parse_networks(["127.0.0.0/8"]))
-    state = FetchState(folder / f"state-{uuid.uuid4().hex}.sqlite")
-    return FetchStage(downloader, RobotsCache(downloader, "newsflow"), Politeness(rate), state), downloader
+    return FetchStage(downloader, RobotsCache(downloader, "newsflow"), Politeness(rate), FetchState()), downloader
 
 
 async def throughput(server: FetchServer, folder: Path, pages: int, workers: int) -> float:
@@ -57,7 +55,7 @@ async def throughput(server: FetchServer, folder: Path, pages: int, workers: int
         while not queue.empty():
             n = queue.get_nowait()
             result = await stage(page_request(f"{server.base}/articles/{n}"))
-            assert isinstance(result, Emit)
+            assert isinstance(result, list)
 
     started = time.perf_counter()
     await asyncio.gather(*(work() for _ in range(workers)))

@@ -29,8 +29,8 @@ from newsflow.common.outcomes import Outcome
 from newsflow.common.settings import Settings
 from newsflow.index.document import to_document
 from newsflow.index.setup import layout
-from newsflow.index.sink import run_index_service
 from newsflow.search import OpenSearchEngine
+from newsflow.wiring import run_stage
 from newsflow_schemas import ARTICLES_ENRICHED, EnrichedArticle, Stage, article_id_for_url, decode, encode
 from tests.integration.kafka_helpers import produce, wait_committed
 from tests.unit.schemas.conftest import EXAMPLES
@@ -68,7 +68,7 @@ async def service(settings: Settings, docs: list[EnrichedArticle]) -> float:
     handled = MESSAGES.labels(Stage.INDEX, Outcome.OK)
     before = handled._value.get()
     stop = asyncio.Event()
-    task = asyncio.create_task(run_index_service(settings, stop))
+    task = asyncio.create_task(run_stage(Stage.INDEX, settings, stop))
     while (first := handled._value.get() - before) == 0:
         await asyncio.sleep(0.001)
     started = time.perf_counter()

@@ -84,25 +84,30 @@ def story_html(item: Story) -> str:
 
 @dataclass
 class Newsroom:
-    """Serves /feed.rss (every article) and /articles/N on 127.0.0.1."""
+    """Serves /feed.rss (every article) and /articles/N on 127.0.0.1; with `hosts` > 1 the articles are spread over
+    as many loopback addresses (127.0.0.1, 127.0.0.2, ...: fetch requests are keyed by host, so they spread over
+    the fetch topic's partitions)."""
 
     count: int
     port: int = 0
     runner: web.AppRunner | None = None
     served: int = field(default=0)
+    hosts: int = 1
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def url(self, number: int) -> str:
-        return f"{self.base}/articles/{number}"
+        return f"http://127.0.0.{1 + number % self.hosts}:{self.port}/articles/{number}"
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/feed.rss", self._feed)
         app.router.add_get("/articles/{number:\\d+}", self._article)
         self.runner, self.port = await serve_on_loopback(app, self.port)
+        for host in range(2, self.hosts + 1):
+            await web.TCPSite(self.runner, f"127.0.0.{host}", self.port).start()
 
     async def stop(self) -> None:
         if self.runner:

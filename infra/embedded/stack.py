@@ -206,6 +206,8 @@ class Broker(Server):
             "inter.broker.listener.name=PLAINTEXT", f"log.dirs={data}",
             "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1", "min.insync.replicas=1",
+            # a killed worker's open transaction is aborted within a second of its timeout (default: 10 s later)
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",
             "auto.create.topics.enable=false",  # topics are created explicitly, with their partitions
             "group.initial.rebalance.delay.ms=0",  # one node, no stragglers to wait for
             "message.max.bytes=16777216",  # NEWSFLOW_MAX_MESSAGE_BYTES' default

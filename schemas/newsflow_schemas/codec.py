@@ -22,7 +22,7 @@ from newsflow_schemas.articles import ParsedArticle, RawDocument
 from newsflow_schemas.base import Event
 from newsflow_schemas.dead_letter import DeadLetter
 from newsflow_schemas.enriched import EnrichedArticle
-from newsflow_schemas.fetch import FetchRequest
+from newsflow_schemas.fetch import FetchMemory, FetchRequest
 
 CONTENT_TYPE = "application/json"
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -71,7 +71,7 @@ class Registry:
 
 def default_registry() -> Registry:
     registry = Registry()
-    for model in (FetchRequest, RawDocument, ParsedArticle, EnrichedArticle, DeadLetter):
+    for model in (FetchRequest, FetchMemory, RawDocument, ParsedArticle, EnrichedArticle, DeadLetter):
         registry.register(model)
     return registry
 

@@ -35,6 +35,17 @@ def article_id_for_text(source: str, title: str, published: date | datetime) -> 
     return hashlib.sha256(f"urn:newsflow:{source}:{norm_title}:{day.isoformat()}".encode()).hexdigest()
 
 
+def mint_article_id(*, url: str | None = None, source: str | None = None, title: str | None = None,
+                    published: date | datetime | None = None) -> str:
+    """The id of an article entering the pipeline (the fetcher, `newsflow push`): from its canonical URL when it
+    has one, else from source, title and published day. Minted once, at entry; every stage after carries it."""
+    if url:
+        return article_id_for_url(url)
+    if published is None:
+        raise IdentityError("an article without a URL needs a published date to get a stable id")
+    return article_id_for_text(source or "", title or "", published)
+
+
 def revision_at(moment: datetime) -> int:
     """The revision for content fetched or pushed at `moment`: epoch milliseconds."""
     if moment.tzinfo is None:

@@ -60,6 +60,13 @@ ARTICLES_ENRICHED = TopicSpec(
     partitions=6, retention_ms=14 * _DAY_MS,
     description="parsed articles with language, entities, quotes, keyphrases, sentiment, duplicates, embedding",
 )
+FETCH_STATE = TopicSpec(
+    "newsflow.fetch.state.v1", "newsflow.fetch.memory", "<kind>:<subject>, in the partition of its host",
+    # as many partitions as the fetch requests, and placed by host as they are: partition n holds what the
+    # requests of partition n need (a worker reads it when it takes the partition over)
+    partitions=FETCH_REQUESTS.partitions, retention_ms=-1, cleanup_policy="compact",
+    description="what the fetch stage remembers: page validators, feed items seen, feed schedules, host backoff",
+)
 DEAD_LETTERS = {
     stage: TopicSpec(
         f"newsflow.dlq.{stage}.v1", "newsflow.dead_letter", "the failed message's key",
@@ -78,7 +85,7 @@ STAGE_INPUTS = {
 }
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
-    FETCH_REQUESTS, ARTICLES_RAW, ARTICLES_PARSED, ARTICLES_ENRICHED, *DEAD_LETTERS.values(),
+    FETCH_REQUESTS, FETCH_STATE, ARTICLES_RAW, ARTICLES_PARSED, ARTICLES_ENRICHED, *DEAD_LETTERS.values(),
 )
 
 

@@ -19,6 +19,7 @@ from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
 from newsflow.tools.commands import dlq_app, push, reprocess_command
+from newsflow.wiring import STAGE_NAMES
 from newsflow_schemas import ALL_TOPICS, ARTICLES_ENRICHED, ARTICLES_PARSED, ARTICLES_RAW, Stage, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
@@ -58,20 +59,18 @@ def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON
     console.print(table)
 
 
-STAGES = ("fetch", "parse", "enrich", "index")
-
-
 @app.command()
-def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(STAGES)}")) -> None:
+def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(STAGE_NAMES)}")) -> None:
     """Run one pipeline service in the foreground (one consumer group per stage)."""
-    if stage not in STAGES:
-        console.print(f"[red]unknown or not yet available stage {escape(repr(stage))}[/]; "
-                      f"available: {', '.join(STAGES)}")
+    if stage not in STAGE_NAMES:
+        console.print(f"[red]unknown stage {escape(repr(stage))}[/]; available: {', '.join(STAGE_NAMES)}")
         raise typer.Exit(2)
-    import importlib
+    from functools import partial
 
+    from newsflow.common.lifecycle import run_until_signalled
     from newsflow.common.logs import configure_logging
     from newsflow.common.ops import ops_port, start_ops_server
+    from newsflow.wiring import run_stage
 
     settings = Settings()
     configure_logging(settings)
@@ -81,7 +80,7 @@ def serve(stage: str = typer.Argument(..., help=f"the stage to run: {', '.join(S
         console.print(f"[red]{stage}: cannot serve health and metrics on 127.0.0.1:{ops_port(stage, settings)} "
                       f"({escape(str(exc.strerror))})[/]; set NEWSFLOW_OPS_PORT (or stop what uses it)")
         raise typer.Exit(1) from exc
-    importlib.import_module(f"newsflow.{stage}.agent").main(settings)
+    run_until_signalled(partial(run_stage, Stage(stage), settings))
 
 
 @app.command("parse")

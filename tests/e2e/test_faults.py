@@ -1,14 +1,17 @@
-"""Faults over 2,000 articles from the local feed, through the four running services on a broker and a search engine
-of the test's own (Apache Kafka and Elasticsearch, in a state folder and on ports of their own, so that they can be
-restarted): each service is killed with SIGKILL once, mid-run, and restarted; then, mid-run, the search engine is
-stopped for 20 s (enrich's band index and the index service both lose it) and, while it is down, the broker is
+"""Faults over 2,000 articles from a local feed (spread over six loopback hosts, so over every fetch partition),
+through two workers per stage on a broker and a search engine of the test's own (Apache Kafka and Elasticsearch,
+in a state folder and on ports of their own, so that they can be restarted): one worker of each stage is killed with
+SIGKILL mid-run (its partner takes its partitions over; it is then started again); then, mid-run, the search engine
+is stopped for 20 s (enrich's band index and the index service both lose it) and, while it is down, the broker is
 stopped and started; 50 poison messages are injected into the stages' inputs (nested JSON among them), and hostile
 good input: a page that runs past the parse time limit followed in its partition by good pages, and an article whose
 100 KB title once panicked the keyphrase extractor. No service is restarted by the test after the server restarts.
-Afterwards every good article is in the index exactly once with every enrichment ok (none degraded by the outage),
-every poison message is in its stage's dead-letter topic with its reason, every partition's committed offset
-reached the end of what was produced into it (nothing stalled, nothing skipped), and every topic still matches the
-topic table (no client re-created one)."""
+Afterwards a read-committed reader finds each (article id, content sha256) once on the raw, parsed and enriched
+topics (a re-fetch after a kill adds no second record); every good article is in the index exactly once, with its
+content and every enrichment ok (none degraded by the outage); every poison message is in its stage's dead-letter
+topic with its reason; every partition's committed offset reached its end (nothing stalled, nothing skipped); no
+read-committed reader was held back by an open transaction for longer than the transaction timeout plus 5 s; and
+every topic still matches the topic table (no client re-created one)."""
 
 from __future__ import annotations
 
@@ -22,9 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
-from newsflow.common.kafka import check_topics, producer_options
+from newsflow.common.kafka import check_topics, consumer_options, producer_options
 from newsflow.common.ops import service_status
 from newsflow.common.settings import Settings
 from newsflow.fetch.urls import canonical_url
@@ -32,20 +36,24 @@ from newsflow.index.setup import layout
 from newsflow.parse.stage import parse
 from newsflow.search import SearchEngine, connect
 from newsflow_schemas import (
+    ALL_TOPICS,
+    ARTICLES_ENRICHED,
     ARTICLES_PARSED,
     ARTICLES_RAW,
     DEAD_LETTERS,
     STAGE_INPUTS,
     DeadLetter,
+    DecodeError,
     ParsedArticle,
     RawDocument,
     Stage,
     article_id_for_url,
     decode,
     encode,
+    topic_name,
 )
 from tests.conftest import SEED
-from tests.integration.kafka_helpers import committed_by_partition, partition_ends, produce, read_all
+from tests.integration.kafka_helpers import committed_by_partition, produce, read_all
 from tests.integration.private_stack import PrivateStack
 from tests.newsroom import Newsroom, story
 from tests.unit.parse.conftest import NOW, raw_html, raw_text
@@ -53,6 +61,8 @@ from tests.unit.parse.conftest import NOW, raw_html, raw_text
 TOTAL = 2000
 POISON = 50
 OUTAGE_S = 20
+WORKERS = 2  # per stage
+TRANSACTION_TIMEOUT_S = 10  # NEWSFLOW_KAFKA_TRANSACTION_TIMEOUT_MS' default
 #: a service is killed once the committed offsets of its input reach this many messages (all below TOTAL)
 KILL_AT = {Stage.FETCH: 300, Stage.PARSE: 500, Stage.ENRICH: 700, Stage.INDEX: 900}
 
@@ -186,18 +196,63 @@ class Watch:
         raise AssertionError(f"{what}: {value} after {deadline_s:.0f} s, wanted {want}\n" + "\n".join(self.timeline))
 
 
+class StallWatch:
+    """How long read-committed readers were held back: per partition of every topic, how long its last stable
+    offset (how far read-committed readers get) stayed put while records lay beyond it (an open transaction).
+    While the broker is down nothing is measured (nothing can be read then), and the clocks start again after."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.partitions = [TopicPartition(topic_name(spec, settings.topic_prefix), p)
+                           for spec in ALL_TOPICS for p in range(spec.partitions)]
+        self.longest_s, self.worst = 0.0, ""
+        self.samples = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        readers = {level: AIOKafkaConsumer(group_id=None, **{**consumer_options(self.settings),
+                                                             "isolation_level": level})
+                   for level in ("read_committed", "read_uncommitted")}
+        for reader in readers.values():
+            await reader.start()  # they reconnect by themselves after the broker's restart
+        held: dict[TopicPartition, tuple[int, float]] = {}  # partition -> (last stable offset, since when)
+        while not stop.is_set():
+            try:
+                stable = await readers["read_committed"].end_offsets(self.partitions)
+                ends = await readers["read_uncommitted"].end_offsets(self.partitions)
+            except (KafkaError, OSError):
+                held.clear()
+                await asyncio.sleep(0.5)
+                continue
+            now = time.monotonic()
+            self.samples += 1
+            for tp in self.partitions:
+                if stable[tp] >= ends[tp]:
+                    held.pop(tp, None)
+                    continue
+                offset, since = held.setdefault(tp, (stable[tp], now))
+                if offset != stable[tp]:
+                    held[tp] = (stable[tp], now)
+                elif now - since > self.longest_s:
+                    self.longest_s, self.worst = now - since, f"{tp.topic}[{tp.partition}] at {offset}"
+            await asyncio.sleep(0.25)
+        for reader in readers.values():
+            await reader.stop()
+
+
 async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_topics, service_factory, fault_stack,
                                                                    tmp_path):
     settings = pipeline_topics
-    newsroom = Newsroom(TOTAL)
+    newsroom = Newsroom(TOTAL, hosts=6)
     await newsroom.start()
     engine = await connect(settings)
     plan = layout(engine, settings)
     watch = Watch(settings, engine, plan.read_alias)
+    stalls, stop_watching = StallWatch(settings), asyncio.Event()
+    watching = asyncio.create_task(stalls.run(stop_watching))
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(f"feeds:\n  - url: {newsroom.base}/feed.rss\n    source: loopback-gazette\n"
                      "    poll_interval_s: 3600\n    language: en\n")
-    env = {Stage.FETCH: {"fetch_allow_networks": '["127.0.0.1/32"]', "fetch_rate_per_host": "40",
+    env = {Stage.FETCH: {"fetch_allow_networks": '["127.0.0.0/8"]', "fetch_rate_per_host": "6",
                          "feeds_file": str(feeds), "feed_schedule_interval_s": "0.5"},
            Stage.PARSE: {"parse_timeout_s": "3", "parse_max_markup": "100000"}, Stage.ENRICH: {}, Stage.INDEX: {}}
     runaway, followers, huge = hostile_but_good()
@@ -206,22 +261,22 @@ async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_top
     extra = {doc.article_id: f"Behind the runaway page, story {n}" for n, doc in enumerate(followers)}
     extra[huge.article_id] = huge.title
     try:
-        running = {stage: await service_factory(stage, **env[stage]) for stage in Stage}
-        watch.note("four services ready; the fetch service polls the feed of 2,000 articles")
+        running = {stage: [await service_factory(stage, **env[stage]) for _ in range(WORKERS)] for stage in Stage}
+        watch.note(f"{WORKERS} workers per stage ready; fetch polls the feed of 2,000 articles on 6 hosts")
 
         for stage, at in KILL_AT.items():
             done = await watch.until(f"{stage} progress", lambda s=stage: watch.handled(s), at, 300)
             indexed = await watch.indexed()
             assert indexed < TOTAL, f"{stage} was not killed mid-run: everything was already indexed"
-            running[stage].kill()  # SIGKILL: no shutdown, no final commit
-            await asyncio.to_thread(running[stage].wait)
-            watch.note(f"killed {stage} (kill -9) after {done} committed inputs; {indexed} articles indexed")
-            if stage in (Stage.FETCH, Stage.INDEX):  # half of the poison while a service is down, half later
+            running[stage][0].kill()  # SIGKILL: no shutdown, no final commit, a transaction perhaps open
+            await asyncio.to_thread(running[stage][0].wait)
+            watch.note(f"killed one {stage} worker (kill -9) after {done} committed inputs; {indexed} indexed")
+            if stage in (Stage.FETCH, Stage.INDEX):  # half of the poison while a worker is down, half later
                 half = poison[: POISON // 2] if stage == Stage.FETCH else poison[POISON // 2:]
                 await inject(settings, half)
                 watch.note(f"injected {len(half)} poison messages")
-            running[stage] = await service_factory(stage, **env[stage])
-            watch.note(f"restarted {stage}")
+            running[stage][0] = await service_factory(stage, **env[stage])
+            watch.note(f"started a new {stage} worker")
         await inject_hostile_but_good(settings, runaway, followers, huge)
         watch.note("injected a runaway page followed by 3 good ones, and an article with a 100 KB title")
 
@@ -242,17 +297,25 @@ async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_top
         await watch.until("articles indexed", watch.indexed, TOTAL + len(extra), 600)
         watch.note("all articles indexed")
         await _every_article_exactly_once(engine, plan.read_alias, newsroom, extra)
+        await _each_content_once_per_topic(settings, watch)
         letters = await _every_poison_dead_lettered(settings, [*poison, runaway_poison])
         watch.note(f"{sum(len(v) for v in letters.values())} dead letters for {POISON + 1} poison messages")
         await _no_partition_stalled(settings, watch)
         watch.note("every committed offset is at the end of its partition")
-        for stage, service in running.items():
-            reported = await asyncio.to_thread(service_status, stage, service.ops_url)
-            assert reported is not None and reported.lag in (0, None), f"{stage} reports {reported}"
-        watch.note("every service reports zero consumer lag")
+        for stage, workers in running.items():
+            reported = [await asyncio.to_thread(service_status, stage, worker.ops_url) for worker in workers]
+            assert None not in reported and all(r.lag in (0, None) for r in reported), f"{stage}: {reported}"
+        watch.note("every worker reports zero consumer lag")
         assert await check_topics(settings) == []
         watch.note("every topic matches the topic table")
+        stop_watching.set()
+        await watching
+        watch.note(f"read-committed readers were held back at most {stalls.longest_s:.1f} s ({stalls.worst}; "
+                   f"{stalls.samples} samples of every partition)")
+        assert stalls.samples > 100 and stalls.longest_s < TRANSACTION_TIMEOUT_S + 5
     finally:
+        stop_watching.set()
+        await asyncio.gather(watching, return_exceptions=True)
         print("\n".join(watch.timeline))
         await newsroom.stop()
         await engine.delete_index(plan.physical)
@@ -280,6 +343,25 @@ async def _every_article_exactly_once(engine: SearchEngine, alias: str, newsroom
     assert not degraded, f"enrichments degraded (by the outage?): {dict(degraded)}"
 
 
+async def _each_content_once_per_topic(settings: Settings, watch: Watch) -> None:
+    """A read-committed reader finds each (article id, content sha256) once on raw, parsed and enriched."""
+    for spec, field in ((ARTICLES_RAW, "body_sha256"), (ARTICLES_PARSED, "content_sha256"),
+                        (ARTICLES_ENRICHED, "content_sha256")):
+        seen: dict[tuple[str, str], list[str]] = {}
+        for record in await read_all(settings, settings.topic_prefix + spec.name):
+            try:
+                event = decode(record.value, record.headers)
+            except DecodeError:  # an injected poison message
+                continue
+            at = getattr(event, "parsed_at", None) or getattr(event, "enriched_at", None) or event.ingested_at
+            seen.setdefault((event.article_id, getattr(event, field)), []).append(
+                f"[{record.partition}]@{record.offset} rev {event.revision} at {at:%H:%M:%S.%f}")
+        twice = {key: copies for key, copies in seen.items() if len(copies) > 1}
+        assert not twice, f"{spec.name}: {len(twice)} of {len(seen)} contents more than once, e.g. " + "; ".join(
+            f"{key[0][:10]}: {copies}" for key, copies in list(twice.items())[:8])
+        watch.note(f"{spec.name}: {len(seen)} contents, each once")
+
+
 async def _every_poison_dead_lettered(settings: Settings, poison: list[Poison]) -> dict[Stage, list[DeadLetter]]:
     letters: dict[Stage, list[DeadLetter]] = {}
     for stage in Stage:
@@ -298,9 +380,16 @@ async def _every_poison_dead_lettered(settings: Settings, poison: list[Poison]) 
 
 
 async def _no_partition_stalled(settings: Settings, watch: Watch, deadline_s: float = 120) -> None:
-    """Per stage and partition, the committed offset equals the end of what was produced (counted by reading)."""
-    ends = {stage: partition_ends(await read_all(settings, settings.topic_prefix + STAGE_INPUTS[stage].name))
-            for stage in Stage}
+    """Per stage and partition, the committed offset equals the partition's end (its last stable offset: past the
+    markers that close transactions)."""
+    reader = AIOKafkaConsumer(group_id=None, **consumer_options(settings))
+    await reader.start()
+    try:
+        ends = {stage: {tp.partition: end for tp, end in (await reader.end_offsets(
+            [TopicPartition(settings.topic_prefix + STAGE_INPUTS[stage].name, p)
+             for p in range(STAGE_INPUTS[stage].partitions)])).items()} for stage in Stage}
+    finally:
+        await reader.stop()
     deadline = time.monotonic() + deadline_s
     while True:
         behind = {}
@@ -313,4 +402,4 @@ async def _no_partition_stalled(settings: Settings, watch: Watch, deadline_s: fl
         await asyncio.sleep(1)
     assert not behind, f"committed offsets not at the end (committed, end): {behind}"
     produced = Counter({str(stage): sum(ends[stage].values()) for stage in Stage})
-    watch.note(f"messages produced per stage input: {dict(produced)}")
+    watch.note(f"offsets per stage input (records and transaction markers): {dict(produced)}")

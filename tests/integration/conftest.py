@@ -134,31 +134,32 @@ async def pipeline_topics(settings: Settings) -> AsyncIterator[Settings]:
         await admin.close()
 
 
-READY_MARKERS = {"parse": "Worker]: Ready", "enrich": "Worker]: Ready", "index": "index service consuming",
-                 "fetch": "service consuming"}
+READY_MARKER = "service consuming"  # logged by the shared runner once it has subscribed
 
 
 @pytest.fixture
 async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callable[..., Awaitable[subprocess.Popen]]]:
     """Start `newsflow serve STAGE` processes with this test's settings; each is killed after the test.
     `await start(stage)` returns once the worker reports ready (its log is in tmp_path); the event loop keeps
-    running meanwhile (a test's proxy or server may have to answer the service)."""
+    running meanwhile (a test's proxy or server may have to answer the service). `command` replaces
+    `newsflow serve STAGE` (a test's own wrapper around a service)."""
     processes: list[subprocess.Popen] = []
 
-    async def start(stage: str, ready_timeout: float = 90, **overrides: str) -> subprocess.Popen:
+    async def start(stage: str, ready_timeout: float = 90, command: list[str] | None = None,
+                    **overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"{stage}-{len(processes)}.log"
         port = free_port()
         env = {**os.environ, **settings.environment(), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
                "NEWSFLOW_LOG_FORMAT": "console", "NEWSFLOW_OPS_PORT": str(port),
                **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
         with log_path.open("wb") as log_file:
-            proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "serve", stage], env=env,
+            proc = subprocess.Popen(command or [sys.executable, "-m", "newsflow.cli", "serve", stage], env=env,
                                     stdout=log_file, stderr=subprocess.STDOUT, cwd=tmp_path)
         processes.append(proc)
         proc.ops_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]  # health and metrics
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
-            if READY_MARKERS[stage] in log_path.read_text(errors="replace"):
+            if READY_MARKER in log_path.read_text(errors="replace"):
                 return proc
             if proc.poll() is not None:
                 break

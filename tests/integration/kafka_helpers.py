@@ -78,14 +78,6 @@ async def read_all(settings: Settings, topic: str, idle_s: float = 3.0,
     return records
 
 
-def partition_ends(records: Sequence[ConsumerRecord]) -> dict[int, int]:
-    """Per partition, the offset a consumer that processed every record commits: the last offset + 1."""
-    ends: dict[int, int] = {}
-    for record in records:
-        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
-    return ends
-
-
 async def committed_by_partition(settings: Settings, group: str, topic: str, partitions: int) -> dict[int, int]:
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
@@ -96,3 +88,25 @@ async def committed_by_partition(settings: Settings, group: str, topic: str, par
         await admin.close()
     return {tp.partition: max(meta.offset, 0) for tp, meta in offsets.items()}
 
+
+
+async def end_offsets(settings: Settings, topic: str, partitions: int) -> dict[int, int]:
+    """Per partition, where a read-committed reader ends (past the markers that close transactions)."""
+    consumer = AIOKafkaConsumer(group_id=None, **consumer_options(settings))
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(partitions)])
+    finally:
+        await consumer.stop()
+    return {tp.partition: offset for tp, offset in ends.items()}
+
+
+async def wait_committed_to_end(settings: Settings, group: str, topic: str, partitions: int,
+                                deadline_s: float = 60) -> dict[int, int]:
+    """Wait until the group's committed offset is at the end of every partition; returns the ends."""
+    ends = await end_offsets(settings, topic, partitions)
+    deadline = time.monotonic() + deadline_s
+    while (committed := await committed_by_partition(settings, group, topic, partitions)) != ends:
+        assert time.monotonic() < deadline, f"committed {committed}, ends {ends}"
+        await asyncio.sleep(0.5)
+    return ends

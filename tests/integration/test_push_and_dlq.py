@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from newsflow.cli import app
 from newsflow.common.outcomes import Outcome
-from newsflow.common.runner import Incoming, dead_letter_for
+from newsflow.common.routing import Incoming, dead_letter_for
 from newsflow_schemas import ARTICLES_RAW, Stage, article_id_for_text, dead_letter_topic, decode, encode
 from tests.conftest import SEED
 from tests.integration.kafka_helpers import produce, read

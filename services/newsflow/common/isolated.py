@@ -6,7 +6,7 @@ is never charged for its time.
     worker = IsolatedWorker(parse, timeout_s=30, name="parse", max_memory_bytes=2 << 30)
     result = await worker.call(raw, now)       # raises WorkTimeout or WorkerDied; the function's own errors pass
 
-Calls run one at a time, in order (each stage handles one message at a time per worker). The child is started
+Calls run one at a time, in order (one child per worker; partitions take turns). The child is started
 from a clean fork server with `preload` imported once, so a restart costs milliseconds, not an import.
 """
 
@@ -51,8 +51,15 @@ class IsolatedWorker:
         self._conn: Connection | None = None
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-io")
         self.restarts = 0
+        self._turn = asyncio.Lock()
 
     async def call(self, *args: Any) -> Any:
+        """Run the function in the child; calls from several tasks wait their turn, and the time limit starts when
+        a call's turn comes."""
+        async with self._turn:
+            return await self._call(args)
+
+    async def _call(self, args: tuple[Any, ...]) -> Any:
         conn = self._connection()
         exchange = asyncio.get_running_loop().run_in_executor(self._io, _exchange, conn, args)
         try:

@@ -1,6 +1,6 @@
 """Kafka adapters shared by every service: client options from settings, and topic set-up.
 
-Topics are created explicitly before any worker starts (faust declares none, and the broker creates none:
+Topics are created explicitly before any worker starts (the services declare none, and the broker creates none:
 auto-created topics would get the wrong partition count). `ensure_topics` creates what is missing, brings the
 settings of existing topics (retention, cleanup policy, message size) back to the topic table, and refuses when
 a topic's partition count differs: that cannot be fixed in place without moving keys between partitions.
@@ -81,7 +81,8 @@ def consumer_options(settings: Settings) -> dict[str, Any]:
         **client_options(settings),
         "fetch_max_bytes": settings.max_message_bytes * 4,
         "max_partition_fetch_bytes": settings.max_message_bytes,
-        "enable_auto_commit": False,  # commit only after the output is written
+        "enable_auto_commit": False,  # offsets are committed in the transaction that writes the outputs
+        "isolation_level": "read_committed",  # never see what an aborted (or still open) transaction wrote
         "auto_offset_reset": "earliest",  # a stage's new group handles what was produced before it first joined
         "session_timeout_ms": 6000,  # a killed worker's partitions move to another within seconds (default 45 s)
         "heartbeat_interval_ms": 1500,

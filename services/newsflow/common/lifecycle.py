@@ -1,10 +1,32 @@
-"""Running a service in the foreground until SIGTERM or SIGINT."""
+"""A built service, and running one in the foreground until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+Closer = Callable[[], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Service:
+    """What a stage's builder returns: the work that runs until `stop` is set, and what to close afterwards
+    (child processes, engine clients), in order, whatever way the work ended."""
+
+    work: Callable[[asyncio.Event], Awaitable[None]]
+    closers: Sequence[Closer] = ()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self.work(stop)
+        finally:
+            for close in self.closers:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
 
 
 def run_until_signalled(service: Callable[[asyncio.Event], Awaitable[None]]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES = Counter("newsflow_messages_total", "messages handled, by stage and outcome", ["stage", "outcome"])
@@ -19,3 +21,9 @@ CONSUMER_LAG = Gauge("newsflow_consumer_lag",
 def record_lag(stage: str, partition: int, highwater: int | None, next_offset: int) -> None:
     if highwater is not None:  # unknown until the first fetch response for the partition
         CONSUMER_LAG.labels(stage, str(partition)).set(max(0, highwater - next_offset))
+
+
+def forget_lag(stage: str, partition: int) -> None:
+    """The partition moved to another worker: its lag is that worker's to report now."""
+    with contextlib.suppress(KeyError):  # never reported here
+        CONSUMER_LAG.remove(stage, str(partition))

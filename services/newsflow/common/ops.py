@@ -4,8 +4,8 @@
     GET /health/ready   200 once the service consumes (503 before, and 503 naming the partition when one stalled)
     GET /metrics        Prometheus text format (messages by outcome, stage latency, retries, batch sizes, ...)
 
-A small thread-based HTTP server, independent of the service's event loop (faust owns the loop of the faust
-services), started by each service's entry point.
+A small thread-based HTTP server, independent of the service's event loop (it answers while a stage's step
+holds the loop), started by `newsflow serve`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ such as pyo3's PanicException, included); only shutdown and cancellation (`CONTR
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,17 +48,11 @@ class Rejected:
 
 
 @dataclass(frozen=True)
-class Emit:
-    """Outputs plus what to remember once they are safely written (state that must not run ahead of them)."""
-
-    outputs: Sequence[Output]
-    on_delivered: Sequence[Callable[[], None]] = ()
-
-
-@dataclass(frozen=True)
 class Output:
-    """One event to emit: where, under which key."""
+    """One event to emit: where, under which key; `partition_key`, when set, places it in the partition that key
+    would go to instead (state kept beside the input partition that needs it)."""
 
     topic: TopicSpec
     key: str
     event: Event
+    partition_key: str | None = None

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     kafka_sasl_username: str | None = Field(None, description="SASL user name")
     kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
     kafka_ca_file: Path | None = Field(None, description="CA bundle to verify the brokers' TLS certificates")
+    kafka_transaction_timeout_ms: int = Field(
+        10_000, ge=1000, description="longest a transaction may stay open: how long a killed worker's unfinished "
+                                     "transaction can hold back read-committed consumers")
     topic_prefix: str = Field("", description="prefix for every topic name (tests and side-by-side deployments)")
     topic_replication_factor: int = Field(1, ge=1, description="replication factor of the topics we create")
     max_message_bytes: int = Field(
@@ -87,7 +90,7 @@ class Settings(BaseSettings):
     embeddings: bool = Field(False, description="compute sentence embeddings (needs the 'embeddings' extra)")
 
     # --- operations ----------------------------------------------------------------------------------
-    data_dir: Path = Field(Path(".state/services"), description="where services keep local state (faust data)")
+    data_dir: Path = Field(Path(".state/services"), description="where services keep local state (fetch state)")
     parse_timeout_s: float = Field(30.0, gt=0, description="longest time to parse one document before giving up")
     parse_max_markup: int = Field(50_000, gt=0, description="most '<' characters (tags) in a page that is parsed")
     parse_max_memory_mb: int = Field(2048, gt=0, description="address space of the parse process, MiB")

@@ -17,7 +17,7 @@ from newsflow.common.settings import Settings
 from newsflow.fetch.scheduler import feed_request
 from newsflow.fetch.state import FetchState
 from newsflow.fetch.urls import BadUrlError, canonical_url, host_of
-from newsflow_schemas import FETCH_REQUESTS, FetchRequest, SourceInfo, topic_name
+from newsflow_schemas import FETCH_REQUESTS, FETCH_STATE, FetchRequest, SourceInfo, topic_name
 
 feeds_app = typer.Typer(help="Feeds and sitemaps to poll.", no_args_is_help=True)
 console = Console()
@@ -66,16 +66,25 @@ def feeds_add(
 
 @feeds_app.command("list")
 def feeds_list() -> None:
-    """Feeds this machine's fetch service polls, with their state (from its local state file)."""
+    """Feeds the fetch service polls, with their state, as every fetch worker sees it (the fetch state topic)."""
+    from newsflow.fetch.service import read_state_partition
+
     settings = Settings()
-    path = settings.data_dir / "fetch-state.sqlite"
-    if not path.exists():
-        console.print(f"no fetch state at {path}: has the fetch service run here?")
-        raise typer.Exit(1)
-    state = FetchState(path)
+
+    async def everything() -> FetchState:
+        state = FetchState()
+        for partition in range(FETCH_STATE.partitions):
+            state.load(await read_state_partition(settings, partition))
+        return state
+
+    try:
+        feeds = asyncio.run(everything()).feeds()
+    except Exception as exc:  # the CLI's edge: name what failed and what to do
+        console.print(f"[red]reading {escape(topic_name(FETCH_STATE, settings.topic_prefix))} failed:[/] "
+                      f"{escape(str(exc))}. Is the broker running (make run) and NEWSFLOW_KAFKA_BOOTSTRAP right?")
+        raise typer.Exit(1) from exc
     table = Table("feed", "interval (s)", "next poll in (s)", "failures", "disabled")
-    for feed in state.feeds():
+    for feed in sorted(feeds, key=lambda feed: feed.url):
         table.add_row(feed.url, f"{feed.interval_s:.0f}", f"{feed.next_poll - time.time():.0f}", str(feed.failures),
                       feed.disabled_reason or "")
-    state.close()
-    console.print(table)
+    console.print(table if feeds else "no feeds scheduled yet (feeds file, `newsflow feeds add`)")

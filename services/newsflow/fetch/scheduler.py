@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ import structlog
 import yaml
 from aiokafka import AIOKafkaProducer
 
+from newsflow.common.settings import Settings
 from newsflow.fetch.state import FetchState
-from newsflow.fetch.urls import canonical_url, host_of
+from newsflow.fetch.urls import host_of
 from newsflow_schemas import FETCH_REQUESTS, FetchRequest, SourceInfo, encode, topic_name
 
 log = structlog.get_logger()
@@ -43,30 +45,27 @@ def load_feeds_file(path: Path) -> list[FetchRequest]:
                          country=entry.get("country"), language=entry.get("language")) for entry in entries]
 
 
-def register(state: FetchState, requests: list[FetchRequest]) -> None:
-    """Schedule feeds not known yet (a known feed keeps its adaptive interval and failure record)."""
-    for request in requests:
-        url = canonical_url(request.url)
-        if state.feed(url) is None:
-            state.schedule_feed(url, request.model_dump(mode="json", by_alias=True),
-                                float(request.poll_interval_s or 900), next_poll=time.time())
-
-
-async def send_due_feeds(state: FetchState, producer: AIOKafkaProducer, prefix: str, stop: asyncio.Event,
-                         every_s: float) -> None:
+async def send_due_feeds(state: FetchState, producer: AIOKafkaProducer, settings: Settings, stop: asyncio.Event, *,
+                         owns: Callable[[str], bool], new_feeds: Callable[[], list[FetchRequest]]) -> None:
+    """Every `NEWSFLOW_FEED_SCHEDULE_INTERVAL_S`, send a poll request for each due feed whose host this worker
+    `owns` (the partition is its), and the requests `new_feeds` hands over (feeds of the feeds file not scheduled
+    yet). The next poll time set here is provisional, kept in memory only: the poll's outcome writes the real one."""
+    topic = topic_name(FETCH_REQUESTS, settings.topic_prefix)
     while not stop.is_set():
+        requests = new_feeds()
         now = time.time()
         for feed in state.due_feeds(now):
-            template = {**feed.request, "request_id": str(uuid.uuid4()),
-                        "requested_at": datetime.now(UTC).isoformat(), "requested_by": "schedule",
-                        "ingested_at": datetime.now(UTC).isoformat()}
-            request = FetchRequest.model_validate(template)
-            value, headers = encode(request)
-            await producer.send_and_wait(topic_name(FETCH_REQUESTS, prefix), value,
-                                         key=host_of(feed.url).encode(), headers=headers)
-            # provisional: the poll's outcome sets the real next time (adaptive interval, backoff)
+            if not owns(host_of(feed.url)):
+                continue
+            stamp = datetime.now(UTC).isoformat()
+            requests.append(FetchRequest.model_validate({**feed.request, "request_id": str(uuid.uuid4()),
+                                                         "requested_at": stamp, "requested_by": "schedule",
+                                                         "ingested_at": stamp}))
             state.update_feed(feed.url, interval_s=feed.interval_s, next_poll=now + feed.interval_s,
-                              failures=feed.failures)
+                              failures=feed.failures, remember=False)
             log.info("feed due", url=feed.url, interval_s=round(feed.interval_s))
+        for request in requests:
+            value, headers = encode(request)
+            await producer.send_and_wait(topic, value, key=host_of(request.url).encode(), headers=headers)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every_s)
+            await asyncio.wait_for(stop.wait(), timeout=settings.feed_schedule_interval_s)

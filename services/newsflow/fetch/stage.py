@@ -6,7 +6,8 @@
   item whose listed content or update time changed; a sitemap index yields requests for its sitemaps.
 Feeds with a poll interval are scheduled (see `scheduler.py`): faster when they change, slower when they do
 not, backed off and finally disabled (with the reason) when they keep failing. What is remembered (validators,
-items seen) is written only after the outputs are (`Emit.on_delivered`), so a crash re-fetches, never loses.
+items seen, schedules, backoff: `state.py`) is written in the same transaction as the outputs (the service takes
+the state's changes after each message), so a crash neither loses an item nor emits one twice.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 
 import structlog
 
-from newsflow.common.outcomes import Emit, Output, PoisonError, Rejected, TransientError
+from newsflow.common.outcomes import Output, PoisonError, Rejected, TransientError
 from newsflow.fetch.download import Downloader, Fetched, FetchError
 from newsflow.fetch.feeds import Listed, NotAFeedError, is_sitemap, parse_listing
 from newsflow.fetch.politeness import Politeness
@@ -36,7 +36,7 @@ from newsflow_schemas import (
     HttpInfo,
     RawDocument,
     SourceInfo,
-    article_id_for_url,
+    mint_article_id,
     revision_at,
 )
 
@@ -59,7 +59,7 @@ class FetchStage:
         self.downloader, self.robots, self.politeness, self.state = downloader, robots, politeness, state
         self.feeds, self.clock = feeds, clock
 
-    async def __call__(self, request: FetchRequest) -> Emit | Rejected:
+    async def __call__(self, request: FetchRequest) -> list[Output] | Rejected:
         try:
             url = canonical_url(request.url)
         except BadUrlError as exc:
@@ -105,14 +105,14 @@ class FetchStage:
             return False
         return fetched.content_type in LISTING_TYPES or is_sitemap(fetched.body)
 
-    def _page(self, url: str, request: FetchRequest, fetched: Fetched) -> Emit | Rejected:
+    def _page(self, url: str, request: FetchRequest, fetched: Fetched) -> list[Output] | Rejected:
         body_sha256 = hashlib.sha256(fetched.body).hexdigest()
         if not request.refetch and self.state.page(url).body_sha256 == body_sha256:
             return Rejected(f"{url}: unchanged since the last fetch")
         final_url = canonical_url(fetched.url)
         now = datetime.fromtimestamp(self.clock(), UTC)
         document = RawDocument(
-            article_id=article_id_for_url(final_url), revision=revision_at(now), ingested_at=now, url=final_url,
+            article_id=mint_article_id(url=final_url), revision=revision_at(now), ingested_at=now, url=final_url,
             source=request.source, fetched_at=now, feed_item=request.discovered_in,
             http=HttpInfo(requested_url=request.url, final_url=fetched.url, status=fetched.status,
                           headers={k: v for k, v in fetched.headers.items() if k in KEPT_HEADERS},
@@ -120,11 +120,10 @@ class FetchStage:
             content_type=fetched.content_type, charset=fetched.charset, body_encoding="base64",
             body=base64.b64encode(fetched.body).decode("ascii"), body_bytes=len(fetched.body),
             body_sha256=body_sha256, title_hint=request.discovered_in.title if request.discovered_in else None)
-        etag, modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
-        return Emit([Output(ARTICLES_RAW, document.article_id, document)],
-                    on_delivered=[partial(self.state.remember_page, url, etag, modified, body_sha256)])
+        self.state.remember_page(url, fetched.headers.get("etag"), fetched.headers.get("last-modified"), body_sha256)
+        return [Output(ARTICLES_RAW, document.article_id, document)]
 
-    def _listing(self, url: str, request: FetchRequest, fetched: Fetched) -> Emit | Rejected:
+    def _listing(self, url: str, request: FetchRequest, fetched: Fetched) -> list[Output] | Rejected:
         try:
             title, listed = parse_listing(fetched.body, url)
         except NotAFeedError as exc:
@@ -136,15 +135,10 @@ class FetchStage:
         outputs = [self._follow_up(entry, request, revised=entry.link in known) for entry in changed]
         self._feed_polled(url, request, changed=bool(changed))
         log.info("listing read", url=url, title=title, entries=len(listed), new_or_changed=len(changed))
-        etag, modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
-        body_sha256 = hashlib.sha256(fetched.body).hexdigest()
-        after = [lambda: self.state.remember_items(url, {e.link: fingerprints[e.link] for e in changed}),
-                 lambda: self.state.remember_page(url, etag, modified, body_sha256)]
-        if not outputs:
-            for action in after:
-                action()
-            return Rejected(f"{url}: no new or changed items")
-        return Emit(outputs, on_delivered=after)
+        self.state.remember_items(url, {entry.link: fingerprints[entry.link] for entry in changed})
+        self.state.remember_page(url, fetched.headers.get("etag"), fetched.headers.get("last-modified"),
+                                 hashlib.sha256(fetched.body).hexdigest())
+        return outputs or Rejected(f"{url}: no new or changed items")
 
     def _follow_up(self, entry: Listed, request: FetchRequest, revised: bool) -> Output:
         try:

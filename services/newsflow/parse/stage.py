@@ -23,7 +23,7 @@ from newsflow.parse.decoding import Decoded, UndecodableError, decode_body
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
 from newsflow.parse.html_article import EXTRACTOR_VERSIONS, extract_html
 from newsflow.parse.text_article import extract_text
-from newsflow_schemas import FieldSource, ParsedArticle, RawDocument, article_id_for_url
+from newsflow_schemas import FieldSource, ParsedArticle, RawDocument
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
 TEXT_TYPES = {"text/plain", "text/markdown"}
@@ -113,7 +113,7 @@ def _parsed_article(raw: RawDocument, fetched_url: str | None, found: ExtractedA
         sources["site_name"] = FieldSource(method="producer")
     sources["encoding"] = FieldSource(method=decoded.method, detail=decoded.encoding)
     return ParsedArticle(
-        article_id=article_id_for_url(url) if url else raw.article_id, revision=raw.revision, generation=raw.generation,
+        article_id=raw.article_id, revision=raw.revision, generation=raw.generation,  # the id minted at entry
         ingested_at=raw.ingested_at, url=url, source=raw.source, fetched_at=raw.fetched_at, parsed_at=now,
         feed_item=raw.feed_item, title=found.title, summary=found.summary, description=found.description,
         authors=found.authors,

@@ -48,9 +48,10 @@ def test_every_field_records_its_source_and_the_extractor_versions():
     assert {"newsflow", "trafilatura", "htmldate"} <= set(article.extractors)
 
 
-def test_the_canonical_url_on_the_same_site_becomes_the_id():
-    article = _article()
-    assert article.url == CANONICAL and article.article_id == article_id_for_url(CANONICAL)
+def test_the_canonical_url_on_the_same_site_becomes_the_url_and_the_id_stays_the_one_minted_at_entry():
+    article = _article()  # fetched as CANONICAL?utm_source=feed: the raw document's id is that URL's
+    assert article.url == CANONICAL
+    assert article.article_id == article_id_for_url(CANONICAL + "?utm_source=feed")  # the key stays the raw key
 
 
 def test_a_canonical_url_on_another_site_is_not_trusted():

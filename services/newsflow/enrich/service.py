@@ -1,10 +1,11 @@
-"""The enrich service (`newsflow serve enrich`): a thin faust agent around the enrich stage.
+"""The enrich service (`newsflow serve enrich`): the enrich stage on the shared runner.
 
 The CPU-bound analysis (language, spaCy, quotes, keyphrases, sentiment) runs in a child process under a time limit
 (`newsflow.common.isolated`, which loads the models there): the event loop keeps the consumer's heartbeats, and
 an article that runs away is stopped and dead-lettered. Duplicate detection then reads and writes the shared band
 index; while that is unavailable the agent waits and looks again (the article's other fields are kept, and the
 duplicates field is never published degraded for an outage).
+Outputs and dead letters are written in one transaction per batch (`newsflow.common.runner`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import functools
 import itertools
 from datetime import UTC, datetime
 
-import faust
 import structlog
 
-from newsflow.common.faust_app import add_stage_agent, make_app, run_worker
 from newsflow.common.isolated import IsolatedWorker, WorkerDied, WorkTimeout
+from newsflow.common.lifecycle import Service
 from newsflow.common.outcomes import Output, PoisonError, TransientError
-from newsflow.common.runner import outage_delay
+from newsflow.common.routing import outage_delay
+from newsflow.common.runner import Runner, handle_messages
 from newsflow.common.settings import Settings
 from newsflow.enrich.bands import SearchBandStore
 from newsflow.enrich.stage import analyse_with_loaded_tools, enrich
@@ -30,8 +31,7 @@ from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedAr
 log = structlog.get_logger()
 
 
-def build_app(settings: Settings) -> faust.App:
-    app = make_app(Stage.ENRICH, settings)
+def build(settings: Settings) -> Service:
     worker = IsolatedWorker(functools.partial(analyse_with_loaded_tools, embeddings=settings.embeddings),
                             timeout_s=settings.enrich_timeout_s, name="enrich", preload=["newsflow.enrich.stage"])
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
@@ -64,10 +64,10 @@ def build_app(settings: Settings) -> faust.App:
                 await asyncio.sleep(outage_delay(attempt))
         raise AssertionError("unreachable")
 
-    add_stage_agent(app, Stage.ENRICH, ARTICLES_PARSED, ParsedArticle, step, settings)
-    return app
+    async def close_band_store() -> None:
+        if bands:
+            await bands[0].engine.close()
 
-
-def main(settings: Settings) -> None:
-    """Run the enrich service in the foreground until SIGTERM or SIGINT (`newsflow serve enrich`)."""
-    run_worker(build_app(settings), settings)
+    handle = handle_messages(step, stage=Stage.ENRICH, expect=ParsedArticle, max_bytes=settings.max_message_bytes)
+    return Service(Runner(settings, Stage.ENRICH, ARTICLES_PARSED, handle).run,
+                   closers=[worker.close, close_band_store])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsflow.common.outcomes import Outcome
-from newsflow.common.runner import Incoming, RetryPolicy, route
+from newsflow.common.routing import Incoming, RetryPolicy, route
 from newsflow_schemas import RawDocument, Stage, encode
 from tests.unit.parse.conftest import raw_html
 
