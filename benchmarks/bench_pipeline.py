@@ -51,6 +51,7 @@ from newsflow.index.document import to_document
 from newsflow.index.setup import ensure_index_setup
 from newsflow.parse.stage import parse
 from newsflow.search import IndexedDoc, OpenSearchEngine
+from newsflow.wiring import STAGE_NAMES
 from newsflow_schemas import (
     ARTICLES_RAW,
     ParsedArticle,
@@ -65,7 +66,7 @@ from tests.fetch_server import free_port
 from tests.newsroom import story, story_html
 
 console = Console(width=130)
-SERVICES = ("parse", "enrich", "index")
+SERVICES = STAGE_NAMES[1:]  # the composition root's stages after fetch: raw documents are pushed
 POLL_S = 0.1  # how often searchability is checked
 
 
