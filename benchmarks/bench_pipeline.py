@@ -175,7 +175,7 @@ class Services:
         for stage in SERVICES:
             self.ports[stage] = free_port()
             env = {**os.environ, **self.settings.environment(), "NEWSFLOW_OPS_PORT": str(self.ports[stage]),
-                   "NEWSFLOW_DATA_DIR": str(self.log_dir / "data"), "NEWSFLOW_LOG_LEVEL": "WARNING"}
+                   "NEWSFLOW_LOG_LEVEL": "WARNING"}
             with (self.log_dir / f"{stage}.log").open("ab") as log:
                 self.processes[stage] = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "serve", stage],
                                                          env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -22,7 +22,7 @@ STATE = Path(os.environ.get("NEWSFLOW_STATE_DIR", REPO / ".state")).resolve()
 SAMPLES_PORT = int(os.environ.get("NEWSFLOW_SAMPLES_PORT", 8765))
 DEMO_ENV = {  # the demo's feed is served on loopback: allow exactly that address
     "NEWSFLOW_FETCH_ALLOW_NETWORKS": '["127.0.0.1/32"]', "NEWSFLOW_FEEDS_FILE": str(STATE / "demo-feeds.yaml"),
-    "NEWSFLOW_DATA_DIR": str(STATE / "services"), "NEWSFLOW_LOG_FORMAT": "json",
+    "NEWSFLOW_LOG_FORMAT": "json",
 }
 
 

@@ -239,6 +239,7 @@ class StallWatch:
             await reader.stop()
 
 
+@pytest.mark.timeout(900)
 async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_topics, service_factory, fault_stack,
                                                                    tmp_path):
     settings = pipeline_topics
@@ -294,7 +295,7 @@ async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_top
         await asyncio.to_thread(fault_stack.run, "start", "elasticsearch")
         watch.note(f"started the search engine again after {time.monotonic() - stopped:.0f} s")
 
-        await watch.until("articles indexed", watch.indexed, TOTAL + len(extra), 600)
+        await watch.until("articles indexed", watch.indexed, TOTAL + len(extra), 360)
         watch.note("all articles indexed")
         await _every_article_exactly_once(engine, plan.read_alias, newsroom, extra)
         await _each_content_once_per_topic(settings, watch)

@@ -149,7 +149,7 @@ async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callabl
                     **overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"{stage}-{len(processes)}.log"
         port = free_port()
-        env = {**os.environ, **settings.environment(), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
+        env = {**os.environ, **settings.environment(),
                "NEWSFLOW_LOG_FORMAT": "console", "NEWSFLOW_OPS_PORT": str(port),
                **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
         with log_path.open("wb") as log_file:

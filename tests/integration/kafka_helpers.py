@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -59,18 +59,20 @@ async def wait_committed(settings: Settings, group: str, topic: str, partitions:
     return total
 
 
-async def read_all(settings: Settings, topic: str, idle_s: float = 3.0,
-                   deadline_s: float = 120) -> list[ConsumerRecord]:
-    """Every record of a topic: read from the start until nothing new arrived for `idle_s`. (The embedded
-    broker's end offsets are wrong, so the end of a topic is found by reading it.) No consumer group: nothing to
-    join, so reading starts at once."""
-    consumer = AIOKafkaConsumer(topic, group_id=None, **consumer_options(settings))
+async def read_all(settings: Settings, topic: str, idle_s: float = 3.0, deadline_s: float = 120, *,
+                   isolation: str = "read_committed",
+                   until: Callable[[list[ConsumerRecord]], bool] | None = None) -> list[ConsumerRecord]:
+    """Every record of a topic a reader with this isolation level sees: read from the start until nothing new
+    arrived for `idle_s` (or, given `until`, until it holds). No consumer group: nothing to join, so reading
+    starts at once."""
+    consumer = AIOKafkaConsumer(topic, group_id=None, **{**consumer_options(settings), "isolation_level": isolation})
     await consumer.start()
     records: list[ConsumerRecord] = []
     try:
         deadline, quiet_since = time.monotonic() + deadline_s, time.monotonic()
-        while time.monotonic() - quiet_since < idle_s and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=250)).values():
+        while time.monotonic() < deadline and not (until(records) if until else
+                                                   time.monotonic() - quiet_since > idle_s):
+            for batch in (await consumer.getmany(timeout_ms=100)).values():
                 records.extend(batch)
                 quiet_since = time.monotonic()
     finally:

@@ -11,12 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from newsflow.common.kafka import consumer_options
 from newsflow.common.settings import Settings
 from newsflow_schemas import ARTICLES_PARSED, ARTICLES_RAW, encode, topic_name
-from tests.integration.kafka_helpers import committed_total, produce
+from tests.integration.kafka_helpers import committed_total, produce, read_all
 from tests.newsroom import story
 from tests.unit.parse.conftest import raw_text
 
@@ -25,23 +23,8 @@ ARTICLES = 12
 TRANSACTION_TIMEOUT_MS = 4000
 
 
-async def read_view(settings: Settings, topic: str, isolation: str, until=None, idle_s: float = 2.0,
-                    deadline_s: float = 60) -> list:
-    """What a consumer with this isolation level reads from the start: until `until(records)` holds, or (without
-    it) until nothing new arrived for `idle_s`."""
-    consumer = AIOKafkaConsumer(topic, group_id=None, **{**consumer_options(settings), "isolation_level": isolation})
-    await consumer.start()
-    records: list = []
-    try:
-        deadline, quiet_since = time.monotonic() + deadline_s, time.monotonic()
-        while time.monotonic() < deadline and not (until(records) if until else
-                                                   time.monotonic() - quiet_since > idle_s):
-            for batch in (await consumer.getmany(timeout_ms=100)).values():
-                records.extend(batch)
-                quiet_since = time.monotonic()
-    finally:
-        await consumer.stop()
-    return records
+async def read_view(settings: Settings, topic: str, isolation: str, until=None) -> list:
+    return await read_all(settings, topic, 2.0, 60, isolation=isolation, until=until)
 
 
 def positions(records: list) -> set[tuple[int, int]]:

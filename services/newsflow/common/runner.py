@@ -35,12 +35,14 @@ from newsflow.common.ops import mark_ready, mark_stalled
 from newsflow.common.outcomes import Output
 from newsflow.common.routing import Incoming, RetryPolicy, Routed, Step, route
 from newsflow.common.settings import Settings
-from newsflow.common.transactions import FENCED, Handled, PartitionTransactions
+from newsflow.common.transactions import FENCED, RETRY_CLAIM, Handled, PartitionTransactions
 from newsflow_schemas import Event, Stage, TopicSpec, topic_name
 
 log = structlog.get_logger()
 #: a stage's work on one batch: the messages of one partition, in order -> one result per message
 HandleBatch = Callable[[Sequence[Incoming]], Awaitable[Sequence[Routed]]]
+#: longest a claim may take to load the partition's state (fetch) before it starts over
+CLAIM_DEADLINE_S = 120.0
 #: a partition with nothing to do looks this often whether its committed offset can move past upstream markers
 IDLE_S = 1.0
 
@@ -145,7 +147,7 @@ class Runner(ConsumerRebalanceListener):
                             partition=tp.partition)
                 await self._release(tp)
                 return
-            except KafkaError as exc:
+            except RETRY_CLAIM as exc:
                 # nothing of the batch is visible, or all of it is (the commit went through and only its answer
                 # was lost): either way, go on from the committed offset, with the partition's state reloaded
                 log.warning("transaction failed; claiming the partition again", stage=self.stage,
@@ -172,10 +174,11 @@ class Runner(ConsumerRebalanceListener):
         for attempt in itertools.count(1):
             try:
                 committed = await self.transactions.claim(tp)
-                await self.hooks.claimed(tp)
-                start = committed if committed is not None else (await self.consumer.beginning_offsets([tp]))[tp]
+                async with asyncio.timeout(CLAIM_DEADLINE_S):
+                    await self.hooks.claimed(tp)
+                    start = committed if committed is not None else (await self.consumer.beginning_offsets([tp]))[tp]
                 break
-            except KafkaError as exc:
+            except RETRY_CLAIM as exc:
                 log.warning("cannot claim the partition yet; retrying", stage=self.stage, partition=tp.partition,
                             attempt=attempt, error=repr(exc))
                 await asyncio.sleep(min(10.0, 0.5 * 2 ** min(attempt, 5)))
@@ -184,6 +187,7 @@ class Runner(ConsumerRebalanceListener):
         if tp in self.consumer.assignment():
             self.consumer.seek(tp, start)
         _drain(queue)
+        log.info("partition claimed", stage=self.stage, partition=tp.partition, offset=start)
         return start
 
     async def _release(self, tp: TopicPartition) -> None:

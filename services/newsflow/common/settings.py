@@ -90,7 +90,6 @@ class Settings(BaseSettings):
     embeddings: bool = Field(False, description="compute sentence embeddings (needs the 'embeddings' extra)")
 
     # --- operations ----------------------------------------------------------------------------------
-    data_dir: Path = Field(Path(".state/services"), description="where services keep local state (fetch state)")
     parse_timeout_s: float = Field(30.0, gt=0, description="longest time to parse one document before giving up")
     parse_max_markup: int = Field(50_000, gt=0, description="most '<' characters (tags) in a page that is parsed")
     parse_max_memory_mb: int = Field(2048, gt=0, description="address space of the parse process, MiB")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import InvalidProducerEpoch, ProducerFenced, TransactionalIdAuthorizationFailed
+from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced, TransactionalIdAuthorizationFailed
 from aiokafka.partitioner import murmur2
 
 from newsflow.common.kafka import producer_options
@@ -38,6 +38,10 @@ log = structlog.get_logger()
 
 #: the broker says another producer owns this partition's transactional id now: stop working on the partition
 FENCED = (ProducerFenced, InvalidProducerEpoch, TransactionalIdAuthorizationFailed)
+#: a claim or a transaction that has not finished this long after the transaction timeout never will: start over
+DEADLINE_MARGIN_S = 20.0
+#: what makes the runner claim a partition again (the broker restarting, a coordinator moving, a request lost)
+RETRY_CLAIM = (KafkaError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,9 @@ class PartitionTransactions:
         producer = AIOKafkaProducer(**producer_options(self.settings), transactional_id=self.transactional_id(tp),
                                     transaction_timeout_ms=self.settings.kafka_transaction_timeout_ms)
         try:
-            await producer.start()
-            committed = await self.consumer.committed(tp)
+            async with asyncio.timeout(self.settings.kafka_transaction_timeout_ms / 1000 + DEADLINE_MARGIN_S):
+                await producer.start()
+                committed = await self.consumer.committed(tp)
         except BaseException:
             await _stop_quietly(producer)
             raise
@@ -87,10 +92,15 @@ class PartitionTransactions:
         in one transaction. Raises a KafkaError when the transaction failed (then nothing of it is visible to a
         read-committed consumer; the caller claims the partition again)."""
         producer = self.producers[tp]
-        async with producer.transaction():
+        # bounded: a transaction caught by a broker restart can wait for an answer that never comes; the caller
+        # then claims the partition again, which fences this producer and aborts what it left open
+        # (no abort on failure here: the claim's `release` aborts, itself bounded, and the new producer fences)
+        async with asyncio.timeout(self.settings.kafka_transaction_timeout_ms / 1000 + DEADLINE_MARGIN_S):
+            await producer.begin_transaction()
             for item in handled:
                 await self._send(producer, item)
             await producer.send_offsets_to_transaction({tp: next_offset}, self.group_id)
+            await producer.commit_transaction()
         record_lag(self.stage, tp.partition, self.consumer.highwater(tp), next_offset)
 
     async def _send(self, producer: AIOKafkaProducer, item: Handled) -> None:

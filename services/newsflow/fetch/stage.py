@@ -19,14 +19,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
 
 from newsflow.common.outcomes import Output, PoisonError, Rejected, TransientError
-from newsflow.fetch.download import Downloader, Fetched, FetchError
+from newsflow.fetch.download import Fetched, FetchError
 from newsflow.fetch.feeds import Listed, NotAFeedError, is_sitemap, parse_listing
 from newsflow.fetch.politeness import Politeness
-from newsflow.fetch.robots import RobotsCache
 from newsflow.fetch.state import FetchState
 from newsflow.fetch.urls import BadUrlError, canonical_url, host_of
 from newsflow_schemas import (
@@ -53,8 +53,22 @@ class FeedPolicy:
     max_failures: int = 8  # then the feed is disabled, with the reason
 
 
+class Downloads(Protocol):
+    """The HTTP port: `Downloader` (safe, bounded httpx) in the service, a fake in unit tests."""
+
+    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched: ...
+
+
+class RobotsRules(Protocol):
+    """The robots.txt port: `RobotsCache` in the service."""
+
+    async def check(self, url: str) -> tuple[bool, float | None]: ...
+
+
 class FetchStage:
-    def __init__(self, downloader: Downloader, robots: RobotsCache, politeness: Politeness, state: FetchState,
+    """The stage: its ports (HTTP, robots.txt), politeness and the state table are passed in; `clock` is the time."""
+
+    def __init__(self, downloader: Downloads, robots: RobotsRules, politeness: Politeness, state: FetchState,
                  feeds: FeedPolicy = FeedPolicy(), clock: Callable[[], float] = time.time) -> None:
         self.downloader, self.robots, self.politeness, self.state = downloader, robots, politeness, state
         self.feeds, self.clock = feeds, clock
