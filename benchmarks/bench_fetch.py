@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -38,15 +37,15 @@ def page_request(url: str) -> FetchRequest:
                         requested_at=now, requested_by="bench", ingested_at=now)
 
 
-def make_stage(rate: float, folder: Path) -> tuple[FetchStage, Downloader]:
+def make_stage(rate: float) -> tuple[FetchStage, Downloader]:
     resolver = StaticResolver({HOST: ["127.0.0.1"], "other.test": ["127.0.0.1"]})
     downloader = Downloader(FetchLimits(), resolver, parse_networks(["127.0.0.0/8"]))
     return FetchStage(downloader, RobotsCache(downloader, "newsflow"), Politeness(rate), FetchState()), downloader
 
 
-async def throughput(server: FetchServer, folder: Path, pages: int, workers: int) -> float:
+async def throughput(server: FetchServer, pages: int, workers: int) -> float:
     """Pages per second with politeness off, `workers` partitions fetching at once."""
-    stage, downloader = make_stage(0, folder)
+    stage, downloader = make_stage(0)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(pages):
         queue.put_nowait(n)
@@ -64,9 +63,9 @@ async def throughput(server: FetchServer, folder: Path, pages: int, workers: int
     return pages / elapsed
 
 
-async def polite_rate(server: FetchServer, folder: Path, rate: float, pages: int) -> dict[str, float]:
+async def polite_rate(server: FetchServer, rate: float, pages: int) -> dict[str, float]:
     """Requests per second each of two hosts receives when both are fetched at once at `rate` per host."""
-    stage, downloader = make_stage(rate, folder)
+    stage, downloader = make_stage(rate)
     await stage(page_request(f"{server.base}/articles/0"))  # robots.txt and the first slot, not timed
     await stage(page_request(f"http://other.test:{server.port}/articles/0"))
 
@@ -85,11 +84,10 @@ async def main_async(pages: int, json_path: str | None) -> None:
     server = FetchServer()
     await server.start()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            single = await throughput(server, Path(tmp), pages, workers=1)
-            six = await throughput(server, Path(tmp), pages, workers=6)
-            rate = 5.0
-            polite = await polite_rate(server, Path(tmp), rate, pages=16)
+        single = await throughput(server, pages, workers=1)
+        six = await throughput(server, pages, workers=6)
+        rate = 5.0
+        polite = await polite_rate(server, rate, pages=16)
     finally:
         await server.stop()
     table = Table(title="fetch stage against a loopback HTTP server (same run)")

@@ -83,13 +83,10 @@ class PartitionTransactions:
         if producer is not None:
             await _stop_quietly(producer)
 
-    async def release_all(self) -> None:
-        await asyncio.gather(*(self.release(tp) for tp in list(self.producers)))
-
     async def deliver(self, tp: TopicPartition, handled: Sequence[Handled], next_offset: int) -> None:
         """Write every output and dead letter of `handled` (consecutive messages of partition `tp`) and commit
         `next_offset` (after the last of them, or beyond: past transaction markers when nothing else waits), all
-        in one transaction. Raises a KafkaError when the transaction failed (then nothing of it is visible to a
+        in one transaction. Raises a KafkaError or TimeoutError when it failed (then nothing of it is visible to a
         read-committed consumer; the caller claims the partition again)."""
         producer = self.producers[tp]
         # bounded: a transaction caught by a broker restart can wait for an answer that never comes; the caller
