@@ -188,8 +188,14 @@ def _is_boilerplate(text: str) -> bool:
 
 
 def page_links(tree: Any) -> frozenset[str]:
-    """The normalised text of every link on the page."""
-    return frozenset(normalised(" ".join(a.itertext())) for a in tree.iter("a")) - {""}
+    """The normalised text of every link to another page: an anchor with no target, a script action
+    (`javascript:`) or a jump within the page leads nowhere else, so its text is the page's own."""
+    return frozenset(normalised(" ".join(a.itertext())) for a in tree.iter("a") if _leads_elsewhere(a)) - {""}
+
+
+def _leads_elsewhere(anchor: Any) -> bool:
+    href = (anchor.get("href") or "").strip().lower()
+    return bool(href) and not href.startswith(("javascript:", "#"))
 
 
 def is_link_list(container: Any, links: frozenset[str]) -> bool:
