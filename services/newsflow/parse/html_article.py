@@ -35,6 +35,7 @@ MIN_BODY_CHARS = 200  # less text than this may be a stub, listing or error page
 TITLE_FROM_TEXT_WORDS = 12
 AUTHOR_BIO_LAST_BLOCKS = 3
 MIN_HEADLINE_WORDS = 4
+HEADLINE_SHARED_WORDS = 0.75  # share of the shorter one's words: an <h1> this close to the title is the headline
 AUTHOR_BIO_OPENING_WORDS = 6
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
@@ -135,11 +136,24 @@ def _title_from_body(body: list[Paragraph], sources: dict[str, FieldSource]) -> 
 
 
 def _headlines_and_lede(meta: PageMeta, title: str, summary: str | None) -> set[str]:
-    """What a block repeating the headline (in any of the page's versions of it) or the lede looks like."""
+    """What a block repeating the headline (in any of the page's versions of it) or the lede looks like. An
+    <h1> that does not resemble the title is a heading of the text (pages that set every section heading as an
+    <h1>), not the headline: it stays."""
     headline = meta.ld("headline")
     versions = [title, summary, headline if isinstance(headline, str) else None, meta.first("og:title"),
-                meta.first("twitter:title"), *meta.h1]
-    return {normalised(_clean_title(v)) for v in versions if v} - {""}
+                meta.first("twitter:title")]
+    found = {normalised(_clean_title(v)) for v in versions if v} - {""}
+    return found | {h1 for h1 in (normalised(_clean_title(v)) for v in meta.h1) if _resembles(h1, found)}
+
+
+def _resembles(text: str, versions: set[str]) -> bool:
+    """Most of the words of `text`, or of one of the versions, are in the other."""
+    words = set(text.split())
+    for version in versions:
+        other = set(version.split())
+        if words and other and len(words & other) >= HEADLINE_SHARED_WORDS * min(len(words), len(other)):
+            return True
+    return False
 
 
 def _without_leading_headline(blocks: list[Paragraph], headlines: set[str]) -> list[Paragraph]:
@@ -279,7 +293,8 @@ def _body(text: str, url: str | None, skip: set[str], links: frozenset[str]) -> 
     blocks: list[Paragraph] = []
     for kind, block_text in _blocks(document.body, "paragraph", links):
         text_of_block = clean_space(block_text)
-        if text_of_block and normalised(text_of_block) not in skip and not is_furniture(text_of_block):
+        if text_of_block and normalised(text_of_block) not in skip and not is_furniture(text_of_block) \
+                and not (kind == "heading" and is_mostly_links(normalised(text_of_block), links)):
             blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
 
