@@ -83,6 +83,8 @@ _DATE_WORDS = re.compile(
     r"september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|"
     r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b", re.IGNORECASE)
+_DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\d\s*[年月日時]")
+_DIGITS = re.compile(r"[\d\W_]+")
 _SOCIAL_EMBEDS = etree.XPath(
     "//blockquote[re:test(@class, 'twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|"
     "reddit-embed|threads-embed|telegram-post|fb-xfbml-parse-ignore')]",
@@ -173,10 +175,13 @@ def _is_promo(text: str) -> bool:
 
 
 def _is_date_line(text: str) -> bool:
-    """A line that is only a date or time stamp ('03.05.2024, 15:45 Uhr', '2025年1月14日 01時28分 (更新)')."""
+    """A line that is only a date or time stamp ('03.05.2024, 15:45 Uhr', '2025年1月14日 01時28分 (更新)'): made
+    of date words and numbers only, with a date's or time's shape (a table's '13.4 MB (-81%)' or '2, 2, 3' is
+    numbers, not a date)."""
     if len(text) > MAX_DATE_LINE_CHARS or sum(c.isdigit() for c in text) < 4:
         return False
-    return len(_DATE_WORDS.sub("", text)) <= 2
+    return len(_DATE_WORDS.sub("", text)) <= 2 and \
+        (bool(_DATE_SHAPE.search(text)) or any(word.strip() for word in _DATE_WORDS.findall(_DIGITS.sub(" ", text))))
 
 
 def _is_boilerplate(text: str) -> bool:
