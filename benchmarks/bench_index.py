@@ -28,6 +28,7 @@ from newsflow.common.metrics import MESSAGES
 from newsflow.common.outcomes import Outcome
 from newsflow.common.settings import Settings
 from newsflow.index.document import to_document
+from newsflow.index.settings import IndexSettings
 from newsflow.index.setup import layout
 from newsflow.search import OpenSearchEngine
 from newsflow.wiring import run_stage
@@ -45,7 +46,7 @@ def articles(count: int) -> list[EnrichedArticle]:
             for n in range(count)]
 
 
-async def plain_bulk(settings: Settings, docs: list[EnrichedArticle], index: str, body: dict) -> float:
+async def plain_bulk(settings: IndexSettings, docs: list[EnrichedArticle], index: str, body: dict) -> float:
     client = AsyncOpenSearch(hosts=[settings.search_url], timeout=120)
     await client.indices.create(index=index, body=body)
     now = datetime.now(UTC)
@@ -58,7 +59,7 @@ async def plain_bulk(settings: Settings, docs: list[EnrichedArticle], index: str
     return elapsed
 
 
-async def service(settings: Settings, docs: list[EnrichedArticle]) -> float:
+async def service(settings: Settings, index: IndexSettings, docs: list[EnrichedArticle]) -> float:
     """Steady-state time of the running service for the same number of documents: the documents are in the
     topic before the service starts (so no producer competes for the CPU); the clock starts when the first batch
     is written (group join and start-up excluded) and stops when every message is handled."""
@@ -68,7 +69,7 @@ async def service(settings: Settings, docs: list[EnrichedArticle]) -> float:
     handled = MESSAGES.labels(Stage.INDEX, Outcome.OK)
     before = handled._value.get()
     stop = asyncio.Event()
-    task = asyncio.create_task(run_stage(Stage.INDEX, settings, stop))
+    task = asyncio.create_task(run_stage(Stage.INDEX, settings, stop, index))
     while (first := handled._value.get() - before) == 0:
         await asyncio.sleep(0.001)
     started = time.perf_counter()
@@ -86,17 +87,17 @@ async def service(settings: Settings, docs: list[EnrichedArticle]) -> float:
 
 async def one_round(run: str, number: int, docs: list[EnrichedArticle]) -> tuple[float, float, int]:
     """Both sides once, each into its own fresh index; the order alternates between rounds."""
-    settings = Settings(topic_prefix=f"bench-{run}-{number}.", index_prefix=f"bench-{run}-{number}",
-                        log_level="WARNING")
-    engine = OpenSearchEngine.from_settings(settings)
-    plan = layout(engine, settings)
+    settings = Settings(topic_prefix=f"bench-{run}-{number}.", log_level="WARNING")
+    index = IndexSettings(index_prefix=f"bench-{run}-{number}")
+    engine = OpenSearchEngine.from_settings(index)
+    plan = layout(engine, index)
     try:
         if number % 2:
-            service_s = await service(settings, docs)
-            plain_s = await plain_bulk(settings, docs, f"bench-{run}-{number}-plain", plan.body)
+            service_s = await service(settings, index, docs)
+            plain_s = await plain_bulk(index, docs, f"bench-{run}-{number}-plain", plan.body)
         else:
-            plain_s = await plain_bulk(settings, docs, f"bench-{run}-{number}-plain", plan.body)
-            service_s = await service(settings, docs)
+            plain_s = await plain_bulk(index, docs, f"bench-{run}-{number}-plain", plan.body)
+            service_s = await service(settings, index, docs)
         await engine.refresh(plan.write_alias)
         indexed = await engine.count(plan.read_alias)
     finally:
@@ -113,7 +114,7 @@ async def main_async(count: int, rounds: int, json_path: str | None) -> None:
     # garbage collection walks them, on either side (unfrozen, they cost the allocation-heavy service ~40% of its CPU)
     gc.collect()
     gc.freeze()
-    warm = Settings(index_prefix=f"bench-{run}-warm-up")
+    warm = IndexSettings(index_prefix=f"bench-{run}-warm-up")
     await plain_bulk(warm, docs[:2000], f"bench-{run}-warm-up", layout(OpenSearchEngine.from_settings(warm),
                                                                       warm).body)  # the engine's JIT, caches
     results = []

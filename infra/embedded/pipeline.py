@@ -92,13 +92,14 @@ async def demo(timeout_s: float = 240) -> int:
     from newsflow.fetch.urls import canonical_url
     from newsflow.index.dashboards import TIME_VIEWS, dashboard_url
     from newsflow.index.query import COPIES, SearchFilters, copies_note, search_body
+    from newsflow.index.settings import IndexSettings
     from newsflow.index.setup import layout
     from newsflow.search import connect
     from newsflow.tools.commands import send_raw
     from newsflow.tools.push import documents_from
     from newsflow_schemas import article_id_for_url
 
-    settings = Settings()
+    settings, index = Settings(), IndexSettings()
     seed = documents_from(REPO / "infra/samples/seed-rt-nato-stoltenberg-2024-03-12.txt", source="RT")
     await send_raw(settings, seed)
     pages = sorted((REPO / "infra/samples/pages").glob("*.html"))
@@ -106,8 +107,8 @@ async def demo(timeout_s: float = 240) -> int:
     # earlier run already holds older ones); a page counts once any revision is (an unchanged page is not re-sent)
     wanted = {seed[0].article_id: seed[0].revision} | {article_id_for_url(canonical_url(
         f"http://127.0.0.1:{SAMPLES_PORT}/{page.name}")): 0 for page in pages}
-    engine = await connect(settings)
-    alias = layout(engine, settings).read_alias
+    engine = await connect(index)
+    alias = layout(engine, index).read_alias
     started, count = time.monotonic(), 0
     try:
         while time.monotonic() - started < timeout_s:
@@ -130,9 +131,9 @@ async def demo(timeout_s: float = 240) -> int:
                 print(f"  - {hit.source.get('title')} {copies_note(hit.collapsed.get(COPIES, 1))}".rstrip())
     finally:
         await engine.close()
-    dashboards = redact_url(settings.dashboards_url)
-    print(f"\nDashboards: {dashboard_url(dashboards, settings.index_prefix)}")
-    print(f"  (by publication time: {dashboard_url(dashboards, settings.index_prefix, TIME_VIEWS[1])})")
+    dashboards = redact_url(index.dashboards_url)
+    print(f"\nDashboards: {dashboard_url(dashboards, index.index_prefix)}")
+    print(f"  (by publication time: {dashboard_url(dashboards, index.index_prefix, TIME_VIEWS[1])})")
     print("Logs: make logs      Stop: make stop")
     return 0 if count == len(wanted) else 1
 

@@ -19,7 +19,7 @@ from newsflow.common.settings import Settings
 from newsflow.fetch.commands import feeds_app, submit
 from newsflow.index.commands import dashboards_app, index_app, search, similar
 from newsflow.tools.commands import dlq_app, push, reprocess_command
-from newsflow.wiring import STAGE_NAMES
+from newsflow.wiring import STAGE_NAMES, masked_settings
 from newsflow_schemas import ALL_TOPICS, ARTICLES_ENRICHED, ARTICLES_PARSED, ARTICLES_RAW, Stage, topic_name
 
 app = typer.Typer(help="newsflow: event-driven news ingestion (fetch -> parse -> enrich -> index).",
@@ -49,7 +49,7 @@ def version() -> None:
 @app.command("settings")
 def show_settings(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Print the effective settings (from NEWSFLOW_* variables), secrets masked."""
-    values = Settings().masked()
+    values = masked_settings()
     if as_json:
         print(json.dumps(values, default=str, indent=2))
         return

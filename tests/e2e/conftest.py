@@ -2,6 +2,7 @@
 
 from tests.integration.conftest import (  # noqa: F401  (fixtures, found by pytest by name)
     embedded_stack,
+    index_settings,
     pipeline_topics,
     search_engine,
     search_engine_name,

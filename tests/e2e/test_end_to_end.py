@@ -15,10 +15,11 @@ from newsflow.tools.reprocess import Selection, reprocess
 from tests.conftest import SEED
 
 
-async def test_the_pushed_seed_is_searchable_with_everything_it_should_carry(pipeline_topics, service_factory):
+async def test_the_pushed_seed_is_searchable_with_everything_it_should_carry(pipeline_topics, index_settings,
+                                                                             service_factory):
     settings = pipeline_topics
-    engine = OpenSearchEngine.from_settings(settings)
-    plan = await ensure_index_setup(engine, settings)
+    engine = OpenSearchEngine.from_settings(index_settings)
+    plan = await ensure_index_setup(engine, index_settings)
     try:
         for stage in ("parse", "enrich", "index"):
             await service_factory(stage)
@@ -59,5 +60,5 @@ async def test_the_pushed_seed_is_searchable_with_everything_it_should_carry(pip
     finally:
         await engine.delete_index(plan.physical)
         for suffix in ("minhash-bands", "minhash-signatures"):
-            await engine.delete_index(f"{settings.index_prefix}-{suffix}")
+            await engine.delete_index(f"{index_settings.index_prefix}-{suffix}")
         await engine.close()

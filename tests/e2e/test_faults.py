@@ -32,6 +32,7 @@ from newsflow.common.kafka import check_topics, consumer_options, producer_optio
 from newsflow.common.ops import service_status
 from newsflow.common.settings import Settings
 from newsflow.fetch.urls import canonical_url
+from newsflow.index.settings import IndexSettings
 from newsflow.index.setup import layout
 from newsflow.parse.stage import parse
 from newsflow.search import SearchEngine, connect
@@ -77,10 +78,15 @@ def fault_stack(tmp_path_factory, embedded_stack: dict) -> Iterator[PrivateStack
 
 @pytest.fixture
 def settings(fault_stack: PrivateStack, unique_name: str) -> Settings:
-    """The module's own broker and engine: the suite's are never stopped."""
-    return Settings(kafka_bootstrap=fault_stack.bootstrap, search_url=fault_stack.elasticsearch_url,
-                    search_engine="elasticsearch", topic_prefix=f"{unique_name}.", index_prefix=unique_name,
-                    log_format="console")
+    """The module's own broker: the suite's is never stopped."""
+    return Settings(kafka_bootstrap=fault_stack.bootstrap, topic_prefix=f"{unique_name}.", log_format="console")
+
+
+@pytest.fixture
+def index_settings(fault_stack: PrivateStack, unique_name: str) -> IndexSettings:
+    """The module's own engine: the suite's is never stopped."""
+    return IndexSettings(search_url=fault_stack.elasticsearch_url, search_engine="elasticsearch",
+                         index_prefix=unique_name)
 
 
 @dataclass(frozen=True)
@@ -240,13 +246,13 @@ class StallWatch:
 
 
 @pytest.mark.timeout(900)
-async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_topics, service_factory, fault_stack,
-                                                                   tmp_path):
+async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_topics, index_settings, service_factory,
+                                                                   fault_stack, tmp_path):
     settings = pipeline_topics
     newsroom = Newsroom(TOTAL, hosts=6)
     await newsroom.start()
-    engine = await connect(settings)
-    plan = layout(engine, settings)
+    engine = await connect(index_settings)
+    plan = layout(engine, index_settings)
     watch = Watch(settings, engine, plan.read_alias)
     stalls, stop_watching = StallWatch(settings), asyncio.Event()
     watching = asyncio.create_task(stalls.run(stop_watching))
@@ -321,7 +327,7 @@ async def test_kills_restarts_and_poison_lose_and_duplicate_nothing(pipeline_top
         await newsroom.stop()
         await engine.delete_index(plan.physical)
         for suffix in ("minhash-bands", "minhash-signatures"):
-            await engine.delete_index(f"{settings.index_prefix}-{suffix}")
+            await engine.delete_index(f"{index_settings.index_prefix}-{suffix}")
         await engine.close()
 
 

@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from newsflow.common.kafka import client_options, ensure_topics
 from newsflow.common.settings import Settings
+from newsflow.index.settings import IndexSettings
 from newsflow.search import SearchEngine, connect
 from tests.conftest import REPO
 from tests.fetch_server import FetchServer, free_port
@@ -64,17 +65,22 @@ def unique_name() -> str:
 
 
 @pytest.fixture
-async def settings(embedded_stack: dict, unique_name: str, search_engine_name: str,
-                   request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
-    """Settings pointing at the embedded stack, with this test's own topic and index prefixes. The index templates
-    made under the prefix are deleted afterwards (each test deletes the indices it made)."""
+def settings(embedded_stack: dict, unique_name: str) -> Settings:
+    """The shared settings pointing at the embedded broker, with this test's own topic prefix."""
+    return Settings(kafka_bootstrap=embedded_stack["kafka_bootstrap"], topic_prefix=f"{unique_name}.",
+                    log_format="console")
+
+
+@pytest.fixture
+async def index_settings(embedded_stack: dict, unique_name: str, search_engine_name: str,
+                         request: pytest.FixtureRequest) -> AsyncIterator[IndexSettings]:
+    """The search engine's and the index's settings, pointing at the embedded engine, with this test's own index
+    prefix. The index templates made under the prefix are deleted afterwards (each test deletes its indices)."""
     search_url = (request.getfixturevalue("elasticsearch_url") if search_engine_name == "elasticsearch"
                   else embedded_stack["opensearch_url"])
-    settings = Settings(kafka_bootstrap=embedded_stack["kafka_bootstrap"], search_url=search_url,
-                        search_engine=search_engine_name, topic_prefix=f"{unique_name}.",
-                        index_prefix=unique_name, log_format="console")
-    yield settings
-    engine = await connect(settings)
+    index_settings = IndexSettings(search_url=search_url, search_engine=search_engine_name, index_prefix=unique_name)
+    yield index_settings
+    engine = await connect(index_settings)
     try:
         await engine.delete_templates(f"{unique_name}*")
     finally:
@@ -101,19 +107,19 @@ async def topic_factory(settings: Settings) -> AsyncIterator[Callable[..., Await
 
 
 @pytest.fixture
-async def search_engine(settings: Settings) -> AsyncIterator[SearchEngine]:
-    engine = await connect(settings)
+async def search_engine(index_settings: IndexSettings) -> AsyncIterator[SearchEngine]:
+    engine = await connect(index_settings)
     yield engine
     await engine.close()
 
 
 @pytest.fixture
-async def index_factory(search_engine: SearchEngine, settings: Settings) -> AsyncIterator[Callable[[], str]]:
+async def index_factory(search_engine: SearchEngine, index_settings: IndexSettings) -> AsyncIterator[Callable[[], str]]:
     """Unique index names for one test; every index created under them is deleted afterwards."""
     names: list[str] = []
 
     def new_name() -> str:
-        names.append(f"{settings.index_prefix}-i{len(names)}")
+        names.append(f"{index_settings.index_prefix}-i{len(names)}")
         return names[-1]
 
     yield new_name
@@ -138,7 +144,8 @@ READY_MARKER = "service consuming"  # logged by the shared runner once it has su
 
 
 @pytest.fixture
-async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callable[..., Awaitable[subprocess.Popen]]]:
+async def service_factory(settings: Settings, index_settings: IndexSettings,
+                          tmp_path) -> AsyncIterator[Callable[..., Awaitable[subprocess.Popen]]]:
     """Start `newsflow serve STAGE` processes with this test's settings; each is killed after the test.
     `await start(stage)` returns once the worker reports ready (its log is in tmp_path); the event loop keeps
     running meanwhile (a test's proxy or server may have to answer the service). `command` replaces
@@ -149,7 +156,7 @@ async def service_factory(settings: Settings, tmp_path) -> AsyncIterator[Callabl
                     **overrides: str) -> subprocess.Popen:
         log_path = tmp_path / f"{stage}-{len(processes)}.log"
         port = free_port()
-        env = {**os.environ, **settings.environment(),
+        env = {**os.environ, **settings.environment(), **index_settings.environment(),
                "NEWSFLOW_LOG_FORMAT": "console", "NEWSFLOW_OPS_PORT": str(port),
                **{f"NEWSFLOW_{k.upper()}": v for k, v in overrides.items()}}
         with log_path.open("wb") as log_file:

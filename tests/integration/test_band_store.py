@@ -11,9 +11,9 @@ from tests.integration.conftest import both_engines
 
 
 @both_engines
-async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_engine, settings):
-    first_worker = SearchBandStore(search_engine, settings.index_prefix)
-    second_worker = SearchBandStore(search_engine, settings.index_prefix)
+async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_engine, index_settings):
+    first_worker = SearchBandStore(search_engine, index_settings.index_prefix)
+    second_worker = SearchBandStore(search_engine, index_settings.index_prefix)
     await first_worker.setup()
     text = " ".join(f"syndicated{n} story{n % 7}" for n in range(200))
     try:
@@ -32,9 +32,9 @@ async def test_a_copy_stored_by_one_worker_is_found_by_another_at_once(search_en
 
 
 @both_engines
-async def test_copies_stored_at_the_same_moment_by_two_workers_end_in_one_cluster(search_engine, settings):
-    first_worker = SearchBandStore(search_engine, settings.index_prefix)
-    second_worker = SearchBandStore(search_engine, settings.index_prefix)
+async def test_copies_stored_at_the_same_moment_by_two_workers_end_in_one_cluster(search_engine, index_settings):
+    first_worker = SearchBandStore(search_engine, index_settings.index_prefix)
+    second_worker = SearchBandStore(search_engine, index_settings.index_prefix)
     await first_worker.setup()
     try:
         pairs = []
@@ -53,8 +53,8 @@ async def test_copies_stored_at_the_same_moment_by_two_workers_end_in_one_cluste
 
 
 @both_engines
-async def test_concurrent_appends_to_the_same_bands_keep_every_member(search_engine, settings):
-    store = SearchBandStore(search_engine, settings.index_prefix)
+async def test_concurrent_appends_to_the_same_bands_keep_every_member(search_engine, index_settings):
+    store = SearchBandStore(search_engine, index_settings.index_prefix)
     await store.setup()
     keys = [f"band-{n}" for n in range(8)]
     try:

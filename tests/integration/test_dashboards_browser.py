@@ -46,8 +46,8 @@ def _chromium(url: str, tmp_path, *args: str) -> str:
     return proc.stdout
 
 
-async def test_discover_finds_the_indexed_articles(settings, search_engine, dashboards_url, tmp_path):
-    settings = settings.model_copy(update={"dashboards_url": dashboards_url})
+async def test_discover_finds_the_indexed_articles(index_settings, search_engine, dashboards_url, tmp_path):
+    settings = index_settings.model_copy(update={"dashboards_url": dashboards_url})
     plan = await ensure_index_setup(search_engine, settings)
     articles = [enriched(n, title=f"NATO chief refutes Macron comment, part {n}") for n in range(3)]
     articles.append(enriched(9, title="Harbour bridge reopens"))
@@ -74,11 +74,11 @@ async def test_discover_finds_the_indexed_articles(settings, search_engine, dash
         await _delete_saved_objects(settings)
 
 
-async def test_the_dashboard_make_run_links_to_shows_the_articles_just_ingested(settings, search_engine,
+async def test_the_dashboard_make_run_links_to_shows_the_articles_just_ingested(index_settings, search_engine,
                                                                                dashboards_url, tmp_path):
     """Opened with the very URL `make run` prints, no time range added: articles published long ago but ingested
     now fill every panel; a near-duplicate copy is counted but left out of the saved search."""
-    settings = settings.model_copy(update={"dashboards_url": dashboards_url})
+    settings = index_settings.model_copy(update={"dashboards_url": dashboards_url})
     plan = await ensure_index_setup(search_engine, settings)
     original = enriched(1, title="Harbour bridge reopens after repairs")  # the example was published in 2024
     copy = enriched(2, title="Harbour bridge reopens after repairs (syndicated)",

@@ -11,7 +11,7 @@ from tests.integration.kafka_helpers import produce, read, wait_committed
 from tests.unit.parse.conftest import NOW, raw_text
 
 
-async def test_seed_and_its_syndicated_copy_are_enriched(pipeline_topics, service_factory):
+async def test_seed_and_its_syndicated_copy_are_enriched(pipeline_topics, index_settings, service_factory):
     settings = pipeline_topics
     seed = parse(raw_text(SEED.read_text()), NOW)
     copy = seed.model_copy(update={"article_id": article_id_for_url("https://mirror.example.org/nato"),
@@ -23,7 +23,7 @@ async def test_seed_and_its_syndicated_copy_are_enriched(pipeline_topics, servic
     assert len(await read(settings, enriched_topic, 1, deadline_s=90)) == 1
     await produce(settings, topic, [(copy.article_id.encode(), *encode(copy))])
     out = [decode(r.value, r.headers) for r in await read(settings, enriched_topic, 2, deadline_s=90)]
-    engine = OpenSearchEngine.from_settings(settings)
+    engine = OpenSearchEngine.from_settings(index_settings)
     try:
         by_id = {a.article_id: a for a in out}
         original: EnrichedArticle = by_id[seed.article_id]
@@ -34,6 +34,6 @@ async def test_seed_and_its_syndicated_copy_are_enriched(pipeline_topics, servic
                                          settings.topic_prefix + ARTICLES_PARSED.name, ARTICLES_PARSED.partitions, 2)
         assert committed == 2
     finally:
-        await engine.delete_index(f"{settings.index_prefix}-minhash-bands")
-        await engine.delete_index(f"{settings.index_prefix}-minhash-signatures")
+        await engine.delete_index(f"{index_settings.index_prefix}-minhash-bands")
+        await engine.delete_index(f"{index_settings.index_prefix}-minhash-signatures")
         await engine.close()

@@ -46,13 +46,13 @@ async def _letters(settings, stage: Stage, count: int) -> dict[str, object]:
     return {letter.original.sha256: letter for letter in (decode(r.value, r.headers) for r in records)}
 
 
-async def test_index_dead_letters_nested_json_and_indexes_what_follows(pipeline_topics, service_factory,
+async def test_index_dead_letters_nested_json_and_indexes_what_follows(pipeline_topics, index_settings, service_factory,
                                                                        search_engine):
     settings = pipeline_topics
     good = enriched(1)
     await produce(settings, settings.topic_prefix + ARTICLES_ENRICHED.name,
                   [_nested("newsflow.article.enriched"), (good.article_id.encode(), *encode(good))], partition=0)
-    plan = layout(search_engine, settings)
+    plan = layout(search_engine, index_settings)
     try:
         await service_factory("index")
         letters = await _letters(settings, Stage.INDEX, 1)
@@ -104,7 +104,8 @@ async def test_parse_stops_a_runaway_page_and_the_next_page_gets_the_whole_time_
     assert len(letters) == 2  # the good page behind the runaway one was not dead-lettered for its time
 
 
-async def test_enrich_survives_a_title_that_panicked_keyphrases(pipeline_topics, service_factory, search_engine):
+async def test_enrich_survives_a_title_that_panicked_keyphrases(pipeline_topics, index_settings, service_factory,
+                                                                search_engine):
     settings = pipeline_topics
     from newsflow.parse.stage import parse
     from tests.conftest import SEED
@@ -125,4 +126,4 @@ async def test_enrich_survives_a_title_that_panicked_keyphrases(pipeline_topics,
         assert "nested too deeply" in letters[_sha(NESTED)].reason
     finally:
         for suffix in ("minhash-bands", "minhash-signatures"):
-            await search_engine.delete_index(f"{settings.index_prefix}-{suffix}")
+            await search_engine.delete_index(f"{index_settings.index_prefix}-{suffix}")

@@ -33,9 +33,9 @@ def _messages(articles):
 
 
 @both_engines
-async def test_template_and_aliases_are_created_once(search_engine, settings):
-    first = await ensure_index_setup(search_engine, settings)
-    second = await ensure_index_setup(search_engine, settings)
+async def test_template_and_aliases_are_created_once(search_engine, index_settings):
+    first = await ensure_index_setup(search_engine, index_settings)
+    second = await ensure_index_setup(search_engine, index_settings)
     try:
         assert first == second
         assert await search_engine.aliases(first.write_alias) == [first.physical]
@@ -45,12 +45,12 @@ async def test_template_and_aliases_are_created_once(search_engine, settings):
 
 
 @both_engines
-async def test_migrate_copies_every_article_and_moves_both_aliases(search_engine, settings):
-    before = await ensure_index_setup(search_engine, settings)
+async def test_migrate_copies_every_article_and_moves_both_aliases(search_engine, index_settings):
+    before = await ensure_index_setup(search_engine, index_settings)
     articles = [enriched(n, revision=2) for n in range(30)]
     await search_engine.bulk_index(before.write_alias, [IndexedDoc(a.article_id, to_document(a, a.ingested_at),
                                                                    a.external_version) for a in articles])
-    changed = settings.model_copy(update={"index_refresh_interval": "1s"})  # new settings: a new physical index
+    changed = index_settings.model_copy(update={"index_refresh_interval": "1s"})  # new settings: a new physical index
     try:
         old, new, copied = await migrate(search_engine, changed)
         assert (old, copied) == ([before.physical], 30) and new != before.physical
@@ -65,10 +65,10 @@ async def test_migrate_copies_every_article_and_moves_both_aliases(search_engine
         await search_engine.delete_index(layout(search_engine, changed).physical)
 
 
-async def test_duplicates_and_out_of_order_revisions_leave_the_newest_once(pipeline_topics, service_factory,
-                                                                           search_engine):
+async def test_duplicates_and_out_of_order_revisions_leave_the_newest_once(pipeline_topics, index_settings,
+                                                                           service_factory, search_engine):
     settings = pipeline_topics
-    plan = layout(search_engine, settings)
+    plan = layout(search_engine, index_settings)
     events = [enriched(1, 2), enriched(1, 1), enriched(2, 5), enriched(1, 3), enriched(1, 2), enriched(2, 5),
               enriched(2, 4), enriched(3, 1)]
     await service_factory("index")
@@ -90,9 +90,9 @@ async def test_duplicates_and_out_of_order_revisions_leave_the_newest_once(pipel
 
 @both_engines
 async def test_engine_refusal_is_dead_lettered_while_the_rest_of_the_batch_is_indexed(
-        pipeline_topics, service_factory, search_engine):
+        pipeline_topics, index_settings, service_factory, search_engine):
     settings = pipeline_topics
-    plan = layout(search_engine, settings)
+    plan = layout(search_engine, index_settings)
     wrong_dims = Embedding(model="test", dim=3, vector=[0.1, 0.2, 0.3])  # the index expects 384 dimensions
     events = [enriched(1), enriched(2, embedding=wrong_dims), enriched(3)]
     await service_factory("index")
@@ -109,13 +109,13 @@ async def test_engine_refusal_is_dead_lettered_while_the_rest_of_the_batch_is_in
 
 
 @both_engines
-async def test_a_twenty_second_outage_loses_and_duplicates_nothing(pipeline_topics, service_factory):
+async def test_a_twenty_second_outage_loses_and_duplicates_nothing(pipeline_topics, index_settings, service_factory):
     settings = pipeline_topics
-    host, port = settings.search_url.removeprefix("http://").split(":")
+    host, port = index_settings.search_url.removeprefix("http://").split(":")
     proxy = TcpProxy(host, int(port))
     await proxy.start()
-    direct = await connect(settings)
-    plan = layout(direct, settings)
+    direct = await connect(index_settings)
+    plan = layout(direct, index_settings)
     articles = [enriched(n) for n in range(2000)]
     topic = settings.topic_prefix + ARTICLES_ENRICHED.name
     await service_factory("index", search_url=proxy.url, index_batch_docs="200")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.common.settings import Settings
+from newsflow.index.settings import IndexSettings
 from newsflow.search import IndexedDoc, Revision, SearchEngineError, connect
 from tests.integration.conftest import both_engines
 
@@ -17,8 +17,9 @@ INDEX_BODY = {
 
 
 @both_engines
-async def test_auto_detects_the_engine_and_its_language_analysis(settings: Settings, search_engine_name: str):
-    engine = await connect(settings.model_copy(update={"search_engine": "auto"}))
+async def test_auto_detects_the_engine_and_its_language_analysis(index_settings: IndexSettings,
+                                                                 search_engine_name: str):
+    engine = await connect(index_settings.model_copy(update={"search_engine": "auto"}))
     try:
         assert engine.name == search_engine_name
         # Elastic's integration-test archive has no analysis-common module, the OpenSearch tarball has
@@ -103,10 +104,10 @@ async def test_copy_keeps_versions_so_an_older_copy_never_overwrites_a_newer_doc
 
 
 @both_engines
-async def test_templates_aliases_and_deletes(search_engine, index_factory, settings):
+async def test_templates_aliases_and_deletes(search_engine, index_factory, index_settings):
     index = index_factory()
-    await search_engine.ensure_template(f"{settings.index_prefix}-tpl", {
-        "index_patterns": [f"{settings.index_prefix}-i*"], "priority": 100, "template": INDEX_BODY})
+    await search_engine.ensure_template(f"{index_settings.index_prefix}-tpl", {
+        "index_patterns": [f"{index_settings.index_prefix}-i*"], "priority": 100, "template": INDEX_BODY})
     await search_engine.bulk_index(index, [IndexedDoc("a", {"title": "made by the template", "n": 1}),
                                            IndexedDoc("b", {"title": "kept", "n": 2})])
     await search_engine.update_aliases([{"add": {"index": index, "alias": f"{index}-read"}}])

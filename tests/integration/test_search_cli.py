@@ -51,10 +51,10 @@ def _id(n: int) -> str:
 
 
 @pytest.fixture
-def indexed(settings, monkeypatch):
+def indexed(settings, index_settings, monkeypatch):
     async def setup():
-        engine = await connect(settings)
-        plan = await ensure_index_setup(engine, settings)
+        engine = await connect(index_settings)
+        plan = await ensure_index_setup(engine, index_settings)
         docs = [IndexedDoc(a.article_id, to_document(a, a.ingested_at), a.external_version) for a in _articles()]
         assert all(r.outcome == "written" for r in await engine.bulk_index(plan.write_alias, docs))
         await engine.refresh(plan.write_alias)
@@ -62,12 +62,12 @@ def indexed(settings, monkeypatch):
         return plan
 
     async def teardown(plan):
-        engine = await connect(settings)
+        engine = await connect(index_settings)
         await engine.delete_index(plan.physical)
         await engine.close()
 
     plan = asyncio.run(setup())
-    for name, value in settings.environment().items():
+    for name, value in {**settings.environment(), **index_settings.environment()}.items():
         monkeypatch.setenv(name, value)
     yield plan
     asyncio.run(teardown(plan))

@@ -18,13 +18,13 @@ from tests.unit.parse.conftest import raw_html
 
 
 async def test_delete_writes_tombstones_removes_the_article_and_the_services_skip_them(
-        pipeline_topics, service_factory, search_engine, monkeypatch):
+        pipeline_topics, index_settings, service_factory, search_engine, monkeypatch):
     settings = pipeline_topics
-    plan = await ensure_index_setup(search_engine, settings)
+    plan = await ensure_index_setup(search_engine, index_settings)
     gone, kept = enriched(1), enriched(2)
     await search_engine.bulk_index(plan.write_alias, [IndexedDoc(a.article_id, to_document(a, a.ingested_at),
                                                                  a.external_version) for a in (gone, kept)])
-    for name, value in settings.environment().items():
+    for name, value in {**settings.environment(), **index_settings.environment()}.items():
         monkeypatch.setenv(name, value)
     await service_factory("parse")
     try:

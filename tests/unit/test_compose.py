@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from newsflow.cli import app
 from newsflow.common.settings import Settings
+from newsflow.wiring import STAGE_SETTINGS
 from tests.conftest import REPO
 
 
@@ -57,7 +58,7 @@ def test_every_published_port_is_bound_to_loopback(compose):
 
 
 def test_newsflow_containers_only_set_known_settings(compose):
-    known = {f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields}
+    known = {f"NEWSFLOW_{name.upper()}" for part in (Settings, *STAGE_SETTINGS.values()) for name in part.model_fields}
     for name in ("init", "fetch", "parse", "enrich", "index"):
         env = set(compose["services"][name]["environment"])
         assert env <= known, f"{name} sets unknown settings {env - known}"

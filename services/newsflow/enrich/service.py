@@ -24,6 +24,7 @@ from newsflow.common.routing import outage_delay
 from newsflow.common.runner import Runner, handle_messages
 from newsflow.common.settings import Settings
 from newsflow.enrich.bands import SearchBandStore
+from newsflow.enrich.settings import EnrichSettings
 from newsflow.enrich.stage import analyse_with_loaded_tools, enrich
 from newsflow.search import connect
 from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedArticle, Stage
@@ -31,15 +32,16 @@ from newsflow_schemas import ARTICLES_ENRICHED, ARTICLES_PARSED, Event, ParsedAr
 log = structlog.get_logger()
 
 
-def build(settings: Settings) -> Service:
-    worker = IsolatedWorker(functools.partial(analyse_with_loaded_tools, embeddings=settings.embeddings),
-                            timeout_s=settings.enrich_timeout_s, name="enrich", preload=["newsflow.enrich.stage"])
+def build(settings: Settings, enrich_settings: EnrichSettings) -> Service:
+    analyse = functools.partial(analyse_with_loaded_tools, embeddings=enrich_settings.embeddings)
+    worker = IsolatedWorker(analyse, timeout_s=enrich_settings.enrich_timeout_s, name="enrich",
+                            preload=["newsflow.enrich.stage"])
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
 
     async def band_store() -> SearchBandStore:
         if not bands:
-            engine = await connect(settings)
-            store = SearchBandStore(engine, settings.index_prefix)
+            engine = await connect(enrich_settings)
+            store = SearchBandStore(engine, enrich_settings.index_prefix)
             try:
                 await store.setup()
             except BaseException:

@@ -1,1 +1,1 @@
-"""Fetch stage: feeds, sitemaps and URLs become raw documents (arrives with the fetch issue)."""
+"""Fetch stage: feeds, sitemaps and URLs become raw documents."""

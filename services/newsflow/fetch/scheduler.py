@@ -46,10 +46,12 @@ def load_feeds_file(path: Path) -> list[FetchRequest]:
 
 
 async def send_due_feeds(state: FetchState, producer: AIOKafkaProducer, settings: Settings, stop: asyncio.Event, *,
-                         owns: Callable[[str], bool], new_feeds: Callable[[], list[FetchRequest]]) -> None:
-    """Every `NEWSFLOW_FEED_SCHEDULE_INTERVAL_S`, send a poll request for each due feed whose host this worker
-    `owns` (the partition is its), and the requests `new_feeds` hands over (feeds of the feeds file not scheduled
-    yet). The next poll time set here is provisional, kept in memory only: the poll's outcome writes the real one."""
+                         interval_s: float, owns: Callable[[str], bool],
+                         new_feeds: Callable[[], list[FetchRequest]]) -> None:
+    """Every `interval_s` (`NEWSFLOW_FEED_SCHEDULE_INTERVAL_S`), send a poll request for each due feed whose host
+    this worker `owns` (the partition is its), and the requests `new_feeds` hands over (feeds of the feeds file not
+    scheduled yet). The next poll time set here is provisional, kept in memory only: the poll's outcome writes the
+    real one."""
     topic = topic_name(FETCH_REQUESTS, settings.topic_prefix)
     while not stop.is_set():
         requests = new_feeds()
@@ -68,4 +70,4 @@ async def send_due_feeds(state: FetchState, producer: AIOKafkaProducer, settings
             value, headers = encode(request)
             await producer.send_and_wait(topic, value, key=host_of(request.url).encode(), headers=headers)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.feed_schedule_interval_s)
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)

@@ -28,6 +28,7 @@ from newsflow.fetch.politeness import HostState, Politeness
 from newsflow.fetch.robots import RobotsCache
 from newsflow.fetch.safety import SystemResolver, parse_networks
 from newsflow.fetch.scheduler import load_feeds_file, send_due_feeds
+from newsflow.fetch.settings import FetchSettings
 from newsflow.fetch.stage import FetchStage
 from newsflow.fetch.state import FetchState
 from newsflow.fetch.urls import canonical_url, host_of
@@ -37,16 +38,16 @@ from newsflow_schemas import topic_name as named
 log = structlog.get_logger()
 
 
-def build(settings: Settings) -> Service:
-    limits = FetchLimits(total_timeout_s=settings.fetch_timeout_s, read_timeout_s=min(15, settings.fetch_timeout_s),
-                         max_bytes=settings.max_body_bytes, max_redirects=settings.fetch_max_redirects,
-                         user_agent=settings.fetch_user_agent)
-    downloader = Downloader(limits, SystemResolver(), parse_networks(settings.fetch_allow_networks))
+def build(settings: Settings, fetch: FetchSettings) -> Service:
+    limits = FetchLimits(total_timeout_s=fetch.fetch_timeout_s, read_timeout_s=min(15, fetch.fetch_timeout_s),
+                         max_bytes=settings.max_body_bytes, max_redirects=fetch.fetch_max_redirects,
+                         user_agent=fetch.fetch_user_agent)
+    downloader = Downloader(limits, SystemResolver(), parse_networks(fetch.fetch_allow_networks))
     state = FetchState()
-    politeness = Politeness(settings.fetch_rate_per_host, clock=time.time)
-    stage = FetchStage(downloader, RobotsCache(downloader, settings.fetch_user_agent.split("/")[0]), politeness,
+    politeness = Politeness(fetch.fetch_rate_per_host, clock=time.time)
+    stage = FetchStage(downloader, RobotsCache(downloader, fetch.fetch_user_agent.split("/")[0]), politeness,
                        state)
-    partitions = StatePartitions(settings, state, politeness, load_feeds_file(settings.feeds_file))
+    partitions = StatePartitions(settings, state, politeness, load_feeds_file(fetch.feeds_file))
 
     async def step(request: Event) -> object:
         assert isinstance(request, FetchRequest)
@@ -61,8 +62,8 @@ def build(settings: Settings) -> Service:
         producer = AIOKafkaProducer(**producer_options(settings))  # the scheduler's: due feeds are new input
         await producer.start()
         scheduler = asyncio.create_task(send_due_feeds(
-            state, producer, settings, stop, owns=lambda host: partitions.partition_of(host) in partitions.owned,
-            new_feeds=partitions.take_new_feeds))
+            state, producer, settings, stop, interval_s=fetch.feed_schedule_interval_s,
+            owns=lambda host: partitions.partition_of(host) in partitions.owned, new_feeds=partitions.take_new_feeds))
         try:
             await runner.run(stop)
         finally:

@@ -1,1 +1,1 @@
-"""Index stage: enriched articles into Elasticsearch/OpenSearch, effectively once (index issue)."""
+"""Index stage: enriched articles into Elasticsearch/OpenSearch, effectively once."""

@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from newsflow.common.settings import Settings, redact_url
+from newsflow.common.settings import redact_url
 from newsflow.index.dashboards import import_saved_objects
 from newsflow.index.query import COPIES, MARK_END, MARK_START, SearchFilters, copies_note, search_body
+from newsflow.index.settings import IndexSettings
 from newsflow.index.setup import ensure_index_setup, layout, migrate
 from newsflow.search import SearchEngine, SearchEngineError, SearchHit, SearchHits, connect
 
@@ -25,9 +26,9 @@ console = Console()
 T = TypeVar("T")
 
 
-def with_engine(work: Callable[[SearchEngine, Settings], Awaitable[T]]) -> T:
+def with_engine(work: Callable[[SearchEngine, IndexSettings], Awaitable[T]]) -> T:
     """Run one engine operation; a failure prints what failed and what to do, without a traceback."""
-    settings = Settings()
+    settings = IndexSettings()
 
     async def run() -> T:
         engine = await connect(settings)
@@ -54,7 +55,7 @@ def index_setup() -> None:
 def index_migrate(delete_old: bool = typer.Option(False, help="delete the old physical index afterwards")) -> None:
     """Move to the current mapping without downtime: new index, reindex, alias swap, catch-up reindex."""
 
-    async def work(engine: SearchEngine, settings: Settings) -> tuple[list[str], str, int]:
+    async def work(engine: SearchEngine, settings: IndexSettings) -> tuple[list[str], str, int]:
         old, new, copied = await migrate(engine, settings)
         if delete_old:
             for index in old:
@@ -73,7 +74,7 @@ def index_migrate(delete_old: bool = typer.Option(False, help="delete the old ph
 @dashboards_app.command("import")
 def dashboards_import() -> None:
     """Import the index pattern, saved search, visualisations and dashboard (overwriting earlier ones)."""
-    settings = Settings()
+    settings = IndexSettings()
     try:
         result = asyncio.run(import_saved_objects(settings))
     except Exception as exc:  # the CLI's edge: say what failed and what to do
@@ -103,7 +104,7 @@ def search(
     filters = SearchFilters(since=since, until=until, languages=lang, sources=source, entities=entity,
                             sections=section)
 
-    async def work(engine: SearchEngine, settings: Settings) -> SearchHits:
+    async def work(engine: SearchEngine, settings: IndexSettings) -> SearchHits:
         return await engine.search(layout(engine, settings).read_alias,
                                    search_body(query, filters, size, collapse=not all_copies))
 
@@ -117,7 +118,7 @@ def similar(
 ) -> None:
     """Articles closest in meaning to one article (by its embedding)."""
 
-    async def work(engine: SearchEngine, settings: Settings) -> SearchHits:
+    async def work(engine: SearchEngine, settings: IndexSettings) -> SearchHits:
         alias = layout(engine, settings).read_alias
         found = await engine.get_many(alias, [article_id])
         vector = (found.get(article_id, {}).get("embedding") or {}).get("vector")

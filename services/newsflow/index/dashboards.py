@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from newsflow.common.settings import Settings
+from newsflow.search.settings import SearchSettings
 
 VERSION = "7.10.0"
 
@@ -115,7 +115,7 @@ def to_ndjson(objects: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n" for obj in objects)
 
 
-async def import_saved_objects(settings: Settings) -> dict[str, Any]:
+async def import_saved_objects(settings: SearchSettings) -> dict[str, Any]:
     """Import (overwriting) into Dashboards or Kibana; returns the server's answer."""
     auth = settings.search_basic_auth()
     headers = {"osd-xsrf": "true", "kbn-xsrf": "true"}  # OpenSearch Dashboards / Kibana

@@ -10,6 +10,7 @@ from newsflow.common.lifecycle import Service
 from newsflow.common.routing import outage_delay
 from newsflow.common.runner import Batching, Runner
 from newsflow.common.settings import Settings
+from newsflow.index.settings import IndexSettings
 from newsflow.index.setup import IndexLayout, ensure_index_setup
 from newsflow.index.sink import IndexWriter
 from newsflow.search import SearchEngine, SearchUnavailableError, connect
@@ -18,16 +19,16 @@ from newsflow_schemas import ARTICLES_ENRICHED, Stage
 log = structlog.get_logger()
 
 
-def build(settings: Settings) -> Service:
+def build(settings: Settings, index: IndexSettings) -> Service:
     engines: list[SearchEngine] = []
 
     async def work(stop: asyncio.Event) -> None:
-        engine, plan = await _connect_and_set_up(settings)
+        engine, plan = await _connect_and_set_up(index)
         engines.append(engine)
         log.info("index service ready", stage=Stage.INDEX, writing_to=plan.write_alias, index=plan.physical)
-        writer = IndexWriter(engine, plan.write_alias, max_bulk_bytes=settings.index_batch_bytes,
+        writer = IndexWriter(engine, plan.write_alias, max_bulk_bytes=index.index_batch_bytes,
                              max_message_bytes=settings.max_message_bytes)
-        batching = Batching(settings.index_batch_docs, settings.index_linger_ms / 1000)
+        batching = Batching(index.index_batch_docs, index.index_linger_ms / 1000)
         await Runner(settings, Stage.INDEX, ARTICLES_ENRICHED, writer.handle, batch=batching).run(stop)
 
     async def close() -> None:
@@ -37,7 +38,7 @@ def build(settings: Settings) -> Service:
     return Service(work, closers=[close])
 
 
-async def _connect_and_set_up(settings: Settings) -> tuple[SearchEngine, IndexLayout]:
+async def _connect_and_set_up(settings: IndexSettings) -> tuple[SearchEngine, IndexLayout]:
     """Wait for the engine (it may start after us), then make sure template and aliases exist."""
     attempt = 0
     while True:

@@ -17,8 +17,8 @@ from typing import Any
 
 import structlog
 
-from newsflow.common.settings import Settings
 from newsflow.index.mapping import article_mappings, mapping_hash
+from newsflow.index.settings import IndexSettings
 from newsflow.search import SearchEngine, SearchEngineError
 
 log = structlog.get_logger()
@@ -34,7 +34,7 @@ class IndexLayout:
     body: dict[str, Any]  # settings and mappings of the physical index
 
 
-def layout(engine: SearchEngine, settings: Settings) -> IndexLayout:
+def layout(engine: SearchEngine, settings: IndexSettings) -> IndexLayout:
     index_settings = {"number_of_shards": settings.index_shards, "number_of_replicas": settings.index_replicas,
                       "refresh_interval": settings.index_refresh_interval,
                       **engine.index_settings(vectors=True)}
@@ -46,7 +46,7 @@ def layout(engine: SearchEngine, settings: Settings) -> IndexLayout:
                        body={"settings": index_settings, "mappings": mappings})
 
 
-async def ensure_index_setup(engine: SearchEngine, settings: Settings) -> IndexLayout:
+async def ensure_index_setup(engine: SearchEngine, settings: IndexSettings) -> IndexLayout:
     """Template and aliases, created if missing; an index of an older mapping is kept (and reported)."""
     plan = layout(engine, settings)
     await engine.ensure_template(plan.template, {"index_patterns": [plan.pattern], "priority": 100,
@@ -64,7 +64,7 @@ async def ensure_index_setup(engine: SearchEngine, settings: Settings) -> IndexL
     return plan
 
 
-async def migrate(engine: SearchEngine, settings: Settings) -> tuple[list[str], str, int]:
+async def migrate(engine: SearchEngine, settings: IndexSettings) -> tuple[list[str], str, int]:
     """Move both aliases to an index of the current mapping; returns (old indices, new index, documents)."""
     plan = await ensure_index_setup(engine, settings)
     old = await engine.aliases(plan.write_alias)
@@ -80,7 +80,7 @@ async def migrate(engine: SearchEngine, settings: Settings) -> tuple[list[str], 
     return old, plan.physical, copied
 
 
-async def remove_articles(engine: SearchEngine, settings: Settings, article_ids: Sequence[str]) -> set[str]:
+async def remove_articles(engine: SearchEngine, settings: IndexSettings, article_ids: Sequence[str]) -> set[str]:
     """Delete the articles from every index behind the read alias (a migration may have left two); returns the
     ids that were there."""
     plan = layout(engine, settings)

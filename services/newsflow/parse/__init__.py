@@ -1,1 +1,1 @@
-"""Parse stage: raw HTML or pushed plain text becomes a structured article (arrives with the parse issue)."""
+"""Parse stage: raw HTML or pushed plain text becomes a structured article."""

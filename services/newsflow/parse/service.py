@@ -17,15 +17,16 @@ from newsflow.common.lifecycle import Service
 from newsflow.common.outcomes import Output, PoisonError, Rejected
 from newsflow.common.runner import Runner, handle_messages
 from newsflow.common.settings import Settings
+from newsflow.parse.settings import ParseSettings
 from newsflow.parse.stage import UnparseableError, parse
 from newsflow_schemas import ARTICLES_PARSED, ARTICLES_RAW, Event, RawDocument, Stage
 
 
-def build(settings: Settings) -> Service:
+def build(settings: Settings, parse_settings: ParseSettings) -> Service:
     worker = IsolatedWorker(functools.partial(parse, max_body_bytes=settings.max_body_bytes,
-                                              max_markup=settings.parse_max_markup),
-                            timeout_s=settings.parse_timeout_s, name="parse", preload=["newsflow.parse.stage"],
-                            max_memory_bytes=settings.parse_max_memory_mb << 20)
+                                              max_markup=parse_settings.parse_max_markup),
+                            timeout_s=parse_settings.parse_timeout_s, name="parse", preload=["newsflow.parse.stage"],
+                            max_memory_bytes=parse_settings.parse_max_memory_mb << 20)
 
     async def step(raw: Event) -> list[Output] | Rejected:
         assert isinstance(raw, RawDocument)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from newsflow.common.settings import Settings, redact_url
+from newsflow.common.settings import redact_url
 from newsflow.search.base import (
     BulkItemResult,
     IndexedDoc,
@@ -17,6 +17,7 @@ from newsflow.search.base import (
 )
 from newsflow.search.elasticsearch import ElasticsearchEngine
 from newsflow.search.opensearch import OpenSearchEngine
+from newsflow.search.settings import SearchSettings
 
 __all__ = [
     "BulkItemResult",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-async def detect_engine(settings: Settings) -> str:
+async def detect_engine(settings: SearchSettings) -> str:
     """Ask the server which engine it is ('opensearch' or 'elasticsearch'): Elasticsearch names itself in a
     header of every response (its integration-test archive has no root endpoint: GET / answers 405)."""
     auth = settings.search_basic_auth()
@@ -54,7 +55,7 @@ async def detect_engine(settings: Settings) -> str:
     return "opensearch" if root.get("version", {}).get("distribution") == "opensearch" else "elasticsearch"
 
 
-async def connect(settings: Settings) -> SearchEngine:
+async def connect(settings: SearchSettings) -> SearchEngine:
     """The configured engine's implementation (detected from the server when the setting is 'auto'), having
     asked the server which optional modules it runs."""
     name = settings.search_engine if settings.search_engine != "auto" else await detect_engine(settings)

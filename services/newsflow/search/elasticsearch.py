@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from newsflow.common.settings import Settings
 from newsflow.search.base import SearchEngineError, SearchUnavailableError
 from newsflow.search.rest import RestEngine
+from newsflow.search.settings import SearchSettings
 
 _JSON = "application/vnd.elasticsearch+json; compatible-with=8"
 _NDJSON = "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
@@ -25,7 +25,7 @@ class ElasticsearchEngine(RestEngine):
         self._client = client  # elasticsearch.AsyncElasticsearch, or a recorded stand-in in contract tests
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ElasticsearchEngine:
+    def from_settings(cls, settings: SearchSettings) -> ElasticsearchEngine:
         from elasticsearch import AsyncElasticsearch
 
         options: dict[str, Any] = {"request_timeout": settings.search_timeout_s, "max_retries": 0,

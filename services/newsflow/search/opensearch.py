@@ -9,9 +9,9 @@ from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConnectionError as OsConnectionError
 from opensearchpy.exceptions import NotFoundError, TransportError
 
-from newsflow.common.settings import Settings
 from newsflow.search.base import SearchEngineError, SearchUnavailableError
 from newsflow.search.rest import RestEngine
+from newsflow.search.settings import SearchSettings
 
 
 class OpenSearchEngine(RestEngine):
@@ -21,7 +21,7 @@ class OpenSearchEngine(RestEngine):
         self._client = client
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OpenSearchEngine:
+    def from_settings(cls, settings: SearchSettings) -> OpenSearchEngine:
         client = AsyncOpenSearch(
             hosts=[settings.search_url], http_auth=settings.search_basic_auth(),
             verify_certs=settings.search_verify_certs,

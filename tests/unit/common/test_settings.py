@@ -7,6 +7,11 @@ from typer.testing import CliRunner
 from newsflow.cli import app
 from newsflow.common.kafka import client_options, consumer_options, producer_options
 from newsflow.common.settings import Settings, redact_url
+from newsflow.enrich.settings import EnrichSettings
+from newsflow.fetch.settings import FetchSettings
+from newsflow.index.settings import IndexSettings
+from newsflow.search.settings import SearchSettings
+from newsflow.wiring import STAGE_SETTINGS
 
 
 def test_defaults_point_at_the_embedded_stack(monkeypatch):
@@ -15,23 +20,23 @@ def test_defaults_point_at_the_embedded_stack(monkeypatch):
             monkeypatch.delenv(name)
     settings = Settings()
     assert settings.kafka_bootstrap == "127.0.0.1:9092"
-    assert settings.search_url == "http://127.0.0.1:9200"
+    assert SearchSettings().search_url == "http://127.0.0.1:9200"
     assert settings.max_body_bytes == 5 * 1024 * 1024
 
 
 def test_environment_overrides_and_secrets_are_masked(monkeypatch):
     monkeypatch.setenv("NEWSFLOW_KAFKA_BOOTSTRAP", "kafka:9092")
     monkeypatch.setenv("NEWSFLOW_SEARCH_PASSWORD", "hunter2")
-    settings = Settings()
-    assert settings.kafka_bootstrap == "kafka:9092"
-    assert settings.search_password is not None and settings.search_password.get_secret_value() == "hunter2"
-    assert "hunter2" not in repr(settings) and settings.masked()["search_password"] == "**********"
+    assert Settings().kafka_bootstrap == "kafka:9092"
+    search = SearchSettings()
+    assert search.search_password is not None and search.search_password.get_secret_value() == "hunter2"
+    assert "hunter2" not in repr(search) and search.masked()["search_password"] == "**********"
 
 
 def test_passwords_written_into_urls_are_masked_when_printed(monkeypatch):
     monkeypatch.setenv("NEWSFLOW_SEARCH_URL", "https://elastic:s3cret@search.example.org:9200/")
     monkeypatch.setenv("NEWSFLOW_DASHBOARDS_URL", "http://kibana:pa%40ss@127.0.0.1:5601")
-    masked = Settings().masked()
+    masked = SearchSettings().masked()
     assert masked["search_url"] == "https://elastic:**********@search.example.org:9200/"
     assert masked["dashboards_url"] == "http://kibana:**********@127.0.0.1:5601"
     assert "s3cret" not in str(masked) and "pa%40ss" not in str(masked)
@@ -41,11 +46,26 @@ def test_passwords_written_into_urls_are_masked_when_printed(monkeypatch):
 
 
 def test_environment_reproduces_the_settings_in_another_process(monkeypatch):
-    settings = Settings(fetch_allow_networks=["127.0.0.1/32"], search_password="hunter2", embeddings=True,
-                        topic_prefix="t.", index_batch_docs=7)
-    for name, value in settings.environment().items():
-        monkeypatch.setenv(name, value)
-    assert Settings() == settings
+    parts = [Settings(topic_prefix="t."), FetchSettings(fetch_allow_networks=["127.0.0.1/32"]),
+             EnrichSettings(embeddings=True, search_password="hunter2"),  # one engine: enrich's and index's
+             IndexSettings(index_batch_docs=7, search_password="hunter2")]
+    for part in parts:
+        for name, value in part.environment().items():
+            monkeypatch.setenv(name, value)
+    assert [type(part)() for part in parts] == parts
+
+
+def test_each_setting_belongs_to_one_part_and_a_misplaced_one_is_refused():
+    owners: dict[str, set[str]] = {}
+    for part in (Settings, SearchSettings, *STAGE_SETTINGS.values()):
+        own = set(part.model_fields) - {name for base in part.__mro__[1:] for name in getattr(base, "model_fields", {})}
+        for name in own:
+            owners.setdefault(name, set()).add(part.__name__)
+    assert {name: parts for name, parts in owners.items() if len(parts) > 1} == {}
+    assert set(SearchSettings.model_fields) <= set(IndexSettings.model_fields) & set(EnrichSettings.model_fields)
+    assert not set(SearchSettings.model_fields) & set(Settings.model_fields)  # the broker's never reach the engine
+    with pytest.raises(ValidationError, match="search_url"):
+        Settings(search_url="http://elsewhere:9200")  # type: ignore[call-arg]
 
 
 def test_invalid_value_is_refused_with_the_field_named(monkeypatch):
@@ -78,4 +98,5 @@ def test_readme_configuration_table_lists_every_setting():
     from tests.conftest import REPO
 
     documented = set(re.findall(r"^\| `(NEWSFLOW_[A-Z0-9_]+)` \|", (REPO / "README.md").read_text(), re.MULTILINE))
-    assert documented == {f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields}
+    every = {name for part in (Settings, *STAGE_SETTINGS.values()) for name in part.model_fields}
+    assert documented == {f"NEWSFLOW_{name.upper()}" for name in every}

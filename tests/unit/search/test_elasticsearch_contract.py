@@ -11,7 +11,7 @@ import pytest
 from elastic_transport import ApiResponseMeta, ConnectionError, HttpHeaders, NodeConfig
 from elasticsearch import ApiError
 
-from newsflow.common.settings import Settings
+from newsflow.index.settings import IndexSettings
 from newsflow.index.setup import layout
 from newsflow.search import ElasticsearchEngine, SearchEngineError, SearchUnavailableError
 
@@ -42,7 +42,7 @@ class RecordedClient:
 
 
 def test_the_index_layout_uses_the_elasticsearch_dialect():
-    plan = layout(ElasticsearchEngine(RecordedClient()), Settings())
+    plan = layout(ElasticsearchEngine(RecordedClient()), IndexSettings())
     vector = plan.body["mappings"]["properties"]["embedding"]["properties"]["vector"]
     assert vector["type"] == "dense_vector" and "index.knn" not in plan.body["settings"]
     assert plan.body["mappings"]["dynamic"] == "strict"
@@ -52,7 +52,7 @@ def test_the_index_layout_uses_the_elasticsearch_dialect():
 def test_without_language_analysis_the_language_fields_use_the_standard_analyzer():
     engine = ElasticsearchEngine(RecordedClient())
     engine.language_analysis = False  # what probe() finds on Elastic's integration-test archive
-    languages = layout(engine, Settings()).body["mappings"]["properties"]["lang_text"]["properties"]
+    languages = layout(engine, IndexSettings()).body["mappings"]["properties"]["lang_text"]["properties"]
     assert {field["analyzer"] for field in languages.values()} == {"standard"}
     assert "en" in languages and "de" in languages
 
