@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from newsflow.common.isolated import IsolatedWorker, WorkerDied, WorkTimeout
+from newsflow.common.isolated import IsolatedPool, WorkerDied, WorkTimeout
 from newsflow.common.lifecycle import Service
 from newsflow.common.outcomes import Output, PoisonError, TransientError
 from newsflow.common.routing import outage_delay
@@ -34,8 +34,8 @@ log = structlog.get_logger()
 
 def build(settings: Settings, enrich_settings: EnrichSettings) -> Service:
     analyse = functools.partial(analyse_with_loaded_tools, embeddings=enrich_settings.embeddings)
-    worker = IsolatedWorker(analyse, timeout_s=enrich_settings.enrich_timeout_s, name="enrich",
-                            preload=["newsflow.enrich.stage"])
+    worker = IsolatedPool(analyse, size=enrich_settings.enrich_processes, timeout_s=enrich_settings.enrich_timeout_s,
+                          name="enrich", preload=["newsflow.enrich.stage"])
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
 
     async def band_store() -> SearchBandStore:

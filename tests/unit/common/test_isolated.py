@@ -3,15 +3,16 @@ stopped (the child killed, its memory freed), and the next call runs in a fresh 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 
 import pytest
 
-from newsflow.common.isolated import IsolatedWorker, RemoteError, WorkerDied, WorkTimeout
+from newsflow.common.isolated import IsolatedPool, IsolatedWorker, RemoteError, WorkerDied, WorkTimeout
 
 
-def work(kind: str, value: int = 0) -> object:
+def work(kind: str, value: int | str = 0) -> object:
     if kind == "sleep":
         time.sleep(value)
     elif kind == "raise":
@@ -29,7 +30,19 @@ def work(kind: str, value: int = 0) -> object:
         raise LocalError("made inside the function")
     elif kind == "allocate":
         return len(bytearray(value))
+    elif kind == "meet":  # wait (up to 20 s) for a second call in the folder `value`: only calls at once meet
+        return _meet(str(value))
     return ("pid", os.getpid())
+
+
+def _meet(folder: str) -> bool:
+    os.makedirs(folder, exist_ok=True)
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    for _ in range(400):
+        if len(os.listdir(folder)) >= 2:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture
@@ -78,3 +91,17 @@ async def test_memory_beyond_the_limit_is_a_memory_error_in_the_child(worker):
 async def test_an_error_that_cannot_be_pickled_comes_back_described(worker):
     with pytest.raises(RemoteError, match="LocalError: made inside the function"):
         await worker.call("unpicklable")
+
+
+async def test_a_pool_runs_calls_made_at_once_in_as_many_children(tmp_path):
+    first, second = str(tmp_path / "first"), str(tmp_path / "second")
+    pool = IsolatedPool(work, size=2, timeout_s=30, name="test-pool")
+    try:
+        assert await asyncio.gather(pool.call("meet", first), pool.call("meet", first)) == [True, True]
+        pids = {pid for _, pid in await asyncio.gather(*(pool.call("pid") for _ in range(6)))}
+        assert len(pids) == 2 and os.getpid() not in pids
+        with pytest.raises(ValueError, match="bad input 3"):
+            await pool.call("raise", 3)  # an error frees its worker: the pool still has both
+        assert await asyncio.gather(pool.call("meet", second), pool.call("meet", second)) == [True, True]
+    finally:
+        pool.close()
