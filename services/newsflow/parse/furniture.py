@@ -74,17 +74,18 @@ _BOX_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "div",
 MAX_BYLINE_WORDS = 8
 _BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
 _CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
-_DATE_WORDS = re.compile(
-    r"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b(uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
+_DATE_WORD_LIST = (
+    r"uhr|am|um|on|at|updated?|published|posted|aktualisiert|"
     r"veröffentlicht|stand|le|à|mis à jour|publié|publicado|actualizado|atualizado|aggiornato|pubblicato|"
     r"bijgewerkt|gepubliceerd|uppdaterad|publicerad|oppdatert|publisert|opdateret|udgivet|päivitetty|julkaistu|"
     r"aktualizacja|aktualizováno|güncelleme|pm|am|gmt|utc|cet|cest|mez|jst|kst|est|edt|pst|pdt|bst|ist|"
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
     r"september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|"
     r"mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b", re.IGNORECASE)
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag")
+_DATE_WORD = re.compile(rf"\b({_DATE_WORD_LIST})\b", re.IGNORECASE)
+_DATE_WORDS = re.compile(rf"[\d\W_]+|年|月|日|時|分|秒|更新|午前|午後|\b({_DATE_WORD_LIST})\b", re.IGNORECASE)
 _DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\d\s*[年月日時]")
-_DIGITS = re.compile(r"[\d\W_]+")
 _SOCIAL_EMBEDS = etree.XPath(
     "//blockquote[re:test(@class, 'twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|"
     "reddit-embed|threads-embed|telegram-post|fb-xfbml-parse-ignore')]",
@@ -180,8 +181,9 @@ def _is_date_line(text: str) -> bool:
     numbers, not a date)."""
     if len(text) > MAX_DATE_LINE_CHARS or sum(c.isdigit() for c in text) < 4:
         return False
-    return len(_DATE_WORDS.sub("", text)) <= 2 and \
-        (bool(_DATE_SHAPE.search(text)) or any(word.strip() for word in _DATE_WORDS.findall(_DIGITS.sub(" ", text))))
+    if len(_DATE_WORDS.sub("", text)) > 2:  # more than numbers and date words
+        return False
+    return bool(_DATE_SHAPE.search(text) or _DATE_WORD.search(text))
 
 
 def _is_boilerplate(text: str) -> bool:

@@ -389,3 +389,41 @@ def test_a_description_that_is_the_whole_story_is_not_put_before_it_again():
     assert isinstance(article, ParsedArticle)
     assert article.full_text().count("approved the harbour plan") == 1
     assert article.description == story and article.summary is None
+
+
+_PARAGRAPHS = "".join(f"<p>The harbour committee met on day {n} and agreed on the next step of the plan for the "
+                      f"old bridge, which the city council will vote on before the summer.</p>" for n in range(4))
+
+
+def _parsed(body: str, head: str = "<title>Harbour bridge vote set for June</title>") -> ParsedArticle:
+    result = parse(raw_html(f"<html><head>{head}</head><body><article>{body}</article></body></html>".encode()), NOW)
+    assert isinstance(result, ParsedArticle), result
+    return result
+
+
+def test_the_declared_title_comes_before_a_banner_h1():
+    article = _parsed(f"<h1>City Hall News Centre</h1>{_PARAGRAPHS}")
+    assert article.title == "Harbour bridge vote set for June"
+    assert article.field_sources["title"].detail == "title"
+
+
+def test_h1_section_headings_that_are_not_the_headline_stay_in_the_text():
+    article = _parsed(f"<h1>Harbour bridge vote set for June</h1>{_PARAGRAPHS}<h1>What the plan costs</h1>"
+                      f"{_PARAGRAPHS}")
+    headings = [block.text for block in article.body if block.kind == "heading"]
+    assert headings == ["What the plan costs"]  # the headline itself is not repeated in the text
+
+
+def test_a_table_of_figures_is_kept_and_not_taken_for_date_stamps():
+    rows = "".join(f"<tr><td><div><p>{mb} MB</p></div></td><td><div><p>{mb / 5:.1f} MB (-{n}%)</p></div></td></tr>"
+                   for n, mb in ((81, 71.1), (89, 32.7), (46, 17.8)))
+    article = _parsed(f"{_PARAGRAPHS}<table>{rows}</table>{_PARAGRAPHS}")
+    text = " ".join(block.text for block in article.body)
+    assert "14.2 MB (-81%)" in text and "3.6 MB (-46%)" in text
+
+
+def test_text_inside_an_anchor_that_leads_nowhere_is_the_pages_own():
+    result = parse(raw_html(b"<html><head><title>Replace javascript: links</title></head><body>"
+                            b"<a href='javascript:'><p>abc</p><p>def</p> ghi</a></body></html>"), NOW)
+    assert isinstance(result, ParsedArticle), result
+    assert [block.text for block in result.body] == ["abc", "def", "ghi"]
