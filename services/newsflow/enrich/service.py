@@ -34,8 +34,8 @@ log = structlog.get_logger()
 
 def build(settings: Settings, enrich_settings: EnrichSettings) -> Service:
     analyse = functools.partial(analyse_with_loaded_tools, embeddings=enrich_settings.embeddings)
-    worker = IsolatedPool(analyse, size=enrich_settings.enrich_processes, timeout_s=enrich_settings.enrich_timeout_s,
-                          name="enrich", preload=["newsflow.enrich.stage"])
+    analysers = IsolatedPool(analyse, size=enrich_settings.enrich_processes, timeout_s=enrich_settings.enrich_timeout_s,
+                             name="enrich", preload=["newsflow.enrich.stage"])
     bands: list[SearchBandStore] = []  # connected on first use: nothing connects at build time
 
     async def band_store() -> SearchBandStore:
@@ -53,7 +53,7 @@ def build(settings: Settings, enrich_settings: EnrichSettings) -> Service:
     async def step(parsed: Event) -> list[Output]:
         assert isinstance(parsed, ParsedArticle)
         try:
-            analysis = await worker.call(parsed)
+            analysis = await analysers.call(parsed)
         except (WorkTimeout, WorkerDied, MemoryError) as exc:
             raise PoisonError(str(exc) or type(exc).__name__) from exc
         for attempt in itertools.count(1):
@@ -72,4 +72,4 @@ def build(settings: Settings, enrich_settings: EnrichSettings) -> Service:
 
     handle = handle_messages(step, stage=Stage.ENRICH, expect=ParsedArticle, max_bytes=settings.max_message_bytes)
     return Service(Runner(settings, Stage.ENRICH, ARTICLES_PARSED, handle).run,
-                   closers=[worker.close, close_band_store])
+                   closers=[analysers.close, close_band_store])

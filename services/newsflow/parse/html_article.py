@@ -293,8 +293,9 @@ def _body(text: str, url: str | None, skip: set[str], links: frozenset[str]) -> 
     blocks: list[Paragraph] = []
     for kind, block_text in _blocks(document.body, "paragraph", links):
         text_of_block = clean_space(block_text)
-        if text_of_block and normalised(text_of_block) not in skip and not is_furniture(text_of_block) \
-                and not (kind == "heading" and is_mostly_links(normalised(text_of_block), links)):
+        words = normalised(text_of_block)
+        if text_of_block and words not in skip and not is_furniture(text_of_block) \
+                and not (kind == "heading" and is_mostly_links(words, links)):
             blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
 
