@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,8 @@ AUTHOR_BIO_LAST_BLOCKS = 3
 MIN_HEADLINE_WORDS = 4
 HEADLINE_SHARED_WORDS = 0.75  # share of the shorter one's words: an <h1> this close to the title is the headline
 AUTHOR_BIO_OPENING_WORDS = 6
+REPEAT_MIN_CHARS = 50  # trafilatura's MIN_DUPLICATE_LENGTH: shorter repeats it keeps itself
+_REPEATABLE_TAGS = ("p", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6", "div")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
 _VISIBLE_TEXT = etree.XPath(  # parent, not ancestor: those elements hold only text (and it is much faster)
@@ -74,6 +77,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     links = page_links(tree)
     body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, headlines, links), tree, title)
     body = _without_leading_headline(body, headlines)
+    body = _with_page_repeats(body, tree, visible)
     body, authors = _with_bold_byline(body, tree, authors, sources)
     body = without_furniture(body, tree, MIN_BODY_CHARS)
     body = _without_author_bio(body, authors)
@@ -298,6 +302,42 @@ def _body(text: str, url: str | None, skip: set[str], links: frozenset[str]) -> 
                 and not (kind == "heading" and is_mostly_links(words, links)):
             blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
+
+
+def _with_page_repeats(body: list[Paragraph], tree: Any, visible: str) -> list[Paragraph]:
+    """A paragraph the page sets more than once in one container is printed as often as the page shows it:
+    trafilatura keeps one copy of a long block repeating the previous one (it may be its own overlap
+    artifact), while the page's elements say whether the repeats are really there (a refrain, a repeated step).
+    A copy in another container (a teaser of the lede) is not the story's repeat."""
+    repeated = {block.text for block in body if len(block.text) > REPEAT_MIN_CHARS
+                and visible.count(normalised(block.text)) > 1}
+    if not repeated:
+        return body
+    copies = _copies_in_one_container(tree, repeated)
+    shown = Counter(block.text for block in body)
+    out: list[Paragraph] = []
+    for block in body:
+        out.append(block)
+        missing = copies.get(block.text, 1) - shown[block.text]
+        if missing > 0:
+            out += [block] * missing
+            shown[block.text] += missing
+    return out
+
+
+def _copies_in_one_container(tree: Any, texts: set[str]) -> dict[str, int]:
+    """The most copies of each of `texts` that one container of the page holds as its blocks."""
+    counts: Counter[tuple[Any, str]] = Counter()
+    for element in tree.iter(*_REPEATABLE_TAGS):
+        if any(child.tag in _REPEATABLE_TAGS for child in element):
+            continue  # a container of blocks: its blocks are counted (and reading its whole text is slow)
+        text = clean_space(element.text_content())
+        if text in texts:
+            counts[(element.getparent(), text)] += 1
+    copies: dict[str, int] = {}
+    for (_, text), count in counts.items():
+        copies[text] = max(copies.get(text, 1), count)
+    return copies
 
 
 def _blocks(container: Any, kind: str, links: frozenset[str]) -> Iterator[tuple[str, str]]:

@@ -427,3 +427,21 @@ def test_text_inside_an_anchor_that_leads_nowhere_is_the_pages_own():
                             b"<a href='javascript:'><p>abc</p><p>def</p> ghi</a></body></html>"), NOW)
     assert isinstance(result, ParsedArticle), result
     assert [block.text for block in result.body] == ["abc", "def", "ghi"]
+
+
+_REFRAIN = "We shall walk the bridge again, over the water, in the morning light, and sing of the old harbour."
+
+
+@pytest.mark.parametrize("block", ["p", "div"])
+def test_a_paragraph_the_story_repeats_is_kept_as_often_as_the_page_shows_it(block: str):
+    refrain = f"<{block}>{_REFRAIN}</{block}>"
+    article = _parsed(f"{_PARAGRAPHS}{refrain}{refrain}<aside class='share'><a href='/s'>Share</a></aside>{refrain}")
+    assert [block.text for block in article.body].count(_REFRAIN) == 3  # trafilatura keeps one of the run
+
+
+def test_a_teaser_copy_of_a_paragraph_elsewhere_on_the_page_does_not_double_it():
+    page = (f"<html><head><title>Harbour bridge vote set for June</title></head><body><article>{_PARAGRAPHS}"
+            f"<p>{_REFRAIN}</p></article><div class='teasers'><p>{_REFRAIN}</p></div></body></html>")
+    result = parse(raw_html(page.encode()), NOW)
+    assert isinstance(result, ParsedArticle), result
+    assert [block.text for block in result.body].count(_REFRAIN) == 1
