@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from courlan import extract_domain
 from lxml import etree
 
 from newsflow.parse.normalise import SENTENCE_END, normalised
@@ -57,6 +60,7 @@ _NOTICE = re.compile(
     r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
     r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter")
 MAX_NON_LINK_SHARE = 0.2  # text with no more of its words outside links than this is link text
+_ABSOLUTE = re.compile(r"(?:https?:)?//(?:[^/?#@]*@)?([^/?#:]+)", re.I)  # its group: the host
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated line longer than this is text, not a placeholder
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
@@ -194,15 +198,47 @@ def _is_boilerplate(text: str) -> bool:
         (words <= MAX_NOTICE_WORDS and bool(_NOTICE.search(lowered)))
 
 
-def page_links(tree: Any) -> frozenset[str]:
-    """The normalised text of every link to another page: an anchor with no target, a script action
-    (`javascript:`) or a jump within the page leads nowhere else, so its text is the page's own."""
-    return frozenset(normalised(" ".join(a.itertext())) for a in tree.iter("a") if _leads_elsewhere(a)) - {""}
+@dataclass(frozen=True)
+class PageLinks:
+    """The normalised texts of the page's links to other pages (`elsewhere`), and of those among them that
+    stay on the page's own site (`on_site`: relative, or on its registered domain), as teasers and menus do.
+    An anchor with no target, a script action (`javascript:`) or a jump within the page leads nowhere else,
+    so its text is the page's own."""
+
+    elsewhere: frozenset[str]
+    on_site: frozenset[str]
 
 
-def _leads_elsewhere(anchor: Any) -> bool:
-    href = (anchor.get("href") or "").strip().lower()
-    return bool(href) and not href.startswith(("javascript:", "#"))
+def page_links(tree: Any, page_url: str | None) -> PageLinks:
+    site = _site(page_url) if page_url else None
+    elsewhere: set[str] = set()
+    on_site: set[str] = set()
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.lower().startswith(("javascript:", "#")):
+            continue
+        text = normalised(" ".join(anchor.itertext()))
+        elsewhere.add(text)
+        if _is_on_site(href, site):
+            on_site.add(text)
+    return PageLinks(frozenset(elsewhere - {""}), frozenset(on_site - {""}))
+
+
+def _is_on_site(href: str, site: str | None) -> bool:
+    if not _ABSOLUTE.match(href):
+        return True  # relative
+    return site is not None and _site(href) == site
+
+
+def _site(url: str) -> str | None:
+    host = _ABSOLUTE.match(url)  # a regular expression: urlsplit on every link of a page is slow
+    return _registered_domain(host.group(1).lower()) if host else None
+
+
+@lru_cache(maxsize=1024)
+def _registered_domain(host: str | None) -> str | None:
+    """'finance.yahoo.com' -> 'yahoo.com', 'www.bbc.co.uk' -> 'bbc.co.uk' (links of a page share few hosts)."""
+    return extract_domain(f"https://{host}/") if host else None
 
 
 def is_link_list(container: Any, links: frozenset[str]) -> bool:

@@ -25,7 +25,14 @@ from lxml import html as lxml_html
 from newsflow.parse.authors import clean_authors, is_site_name, json_ld_byline, names_from_json_ld
 from newsflow.parse.bylines import bold_byline, by_line, layout_byline, metadata_byline
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
-from newsflow.parse.furniture import is_furniture, is_link_list, is_mostly_links, page_links, without_furniture
+from newsflow.parse.furniture import (
+    PageLinks,
+    is_furniture,
+    is_link_list,
+    is_mostly_links,
+    page_links,
+    without_furniture,
+)
 from newsflow.parse.normalise import clean_space, normalised
 from newsflow.parse.page_meta import PageMeta, read_page_meta
 from newsflow.parse.prepare import prepared_for_extraction
@@ -74,7 +81,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     summary, description = _summary(meta, visible, sources)
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary) if title else set()
-    links = page_links(tree)
+    links = page_links(tree, _canonical(meta, url))
     body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, headlines, links), tree, title)
     body = _without_leading_headline(body, headlines)
     body = _with_page_repeats(body, tree, visible)
@@ -284,7 +291,7 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
     return None, declared[1]
 
 
-def _body(text: str, url: str | None, skip: set[str], links: frozenset[str]) -> list[Paragraph]:
+def _body(text: str, url: str | None, skip: set[str], links: PageLinks) -> list[Paragraph]:
     """Body blocks in reading order; blocks repeating the headline or the lede (in `skip`) are left out.
     Every piece of text trafilatura keeps becomes part of a block (its own text is the floor that the rules
     after it must justify removing from): text set directly after a heading or between blocks, list items,
@@ -299,7 +306,7 @@ def _body(text: str, url: str | None, skip: set[str], links: frozenset[str]) -> 
         text_of_block = clean_space(block_text)
         words = normalised(text_of_block)
         if text_of_block and words not in skip and not is_furniture(text_of_block) \
-                and not (kind == "heading" and is_mostly_links(words, links)):
+                and not (kind == "heading" and is_mostly_links(words, links.on_site)):
             blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
 
@@ -340,7 +347,7 @@ def _copies_in_one_container(tree: Any, texts: set[str]) -> dict[str, int]:
     return copies
 
 
-def _blocks(container: Any, kind: str, links: frozenset[str]) -> Iterator[tuple[str, str]]:
+def _blocks(container: Any, kind: str, links: PageLinks) -> Iterator[tuple[str, str]]:
     """(kind, text) of each block in `container`, in reading order: its block children one by one, and each
     run of loose text between them (the container's own text, inline elements, tails) as a block of its own."""
     loose: list[str] = [container.text or ""]
@@ -350,7 +357,7 @@ def _blocks(container: Any, kind: str, links: frozenset[str]) -> Iterator[tuple[
             continue
         yield from _loose_block(loose, kind)
         loose = [child.tail or ""]
-        if child.tag == "list" and is_link_list(child, links):
+        if child.tag == "list" and is_link_list(child, links.elsewhere):
             continue
         if _is_leaf(child):
             yield _leaf(child, kind)
@@ -478,7 +485,7 @@ def _json_ld_paragraphs(meta: PageMeta) -> list[str]:
     return [b for b in blocks if b and not _MARKUP_DIRECTIVE.match(b)]
 
 
-def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], links: frozenset[str]) -> None:
+def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], links: PageLinks) -> None:
     """A short story is still a story: only what is clearly no article is refused, and the reason says what
     the page is (an error page, a paywall stub, a listing whose text is links to other pages, a page with no
     text). A paywalled page that still shows an article's worth of text (a teaser with its metadata) is kept:
@@ -492,7 +499,7 @@ def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], links: 
         raise NotAnArticle(f"a paywall stub: only {chars} characters are free")
     if chars == 0:
         raise NotAnArticle("no article text: the page shows none beyond its headings")
-    if is_mostly_links(normalised(" ".join(p.text for p in body if p.kind != "heading")), links):
+    if is_mostly_links(normalised(" ".join(p.text for p in body if p.kind != "heading")), links.elsewhere):
         raise NotAnArticle(f"no article text: a listing ({chars} characters, all of them links to other pages)")
 
 

@@ -445,3 +445,12 @@ def test_a_teaser_copy_of_a_paragraph_elsewhere_on_the_page_does_not_double_it()
     result = parse(raw_html(page.encode()), NOW)
     assert isinstance(result, ParsedArticle), result
     assert [block.text for block in result.body].count(_REFRAIN) == 1
+
+
+@pytest.mark.parametrize(("href", "kept"), [("https://games.example.com/rez-infinite", True),
+                                            ("https://www.example.org/city/rez-infinite", False),
+                                            ("/city/rez-infinite", False)])
+def test_a_heading_linking_to_another_site_names_its_section_and_one_linking_within_the_site_is_a_teaser(
+        href: str, kept: bool):
+    article = _parsed(f"{_PARAGRAPHS}<h3><a href='{href}'>Rez Infinite ($30)</a></h3>{_PARAGRAPHS}")
+    assert ("Rez Infinite ($30)" in [block.text for block in article.body]) is kept
