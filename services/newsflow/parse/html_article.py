@@ -92,10 +92,10 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
         sources["body"] = FieldSource(method="trafilatura")
         body = _with_json_ld_continuation(body, meta, sources)
     else:
-        body = _json_ld_body(meta, summary, sources)
+        body = _json_ld_body(meta, summary, sources) or _lede_as_body(summary, sources)
     summary, description = _lede_not_repeated(summary, description, body, sources)
     title = title or _title_from_body(body, sources)
-    _check_is_article(meta, title, body, links)
+    _check_is_article(meta, title, summary, body, links)
     return ExtractedArticle(
         title=title, body=body, summary=summary, description=description, published=published, modified=modified,
         authors=authors, section=_section(meta, sources), tags=_tags(meta),
@@ -457,6 +457,14 @@ def _json_ld_body(meta: PageMeta, summary: str | None, sources: dict[str, FieldS
     return [Paragraph(text=p) for p in paragraphs if normalised(p) != skip]
 
 
+def _lede_as_body(summary: str | None, sources: dict[str, FieldSource]) -> list[Paragraph]:
+    """A short post whose whole text is the lede the page shows (and declares as its description)."""
+    if not summary:
+        return []
+    sources["body"] = FieldSource(method=sources["summary"].method, detail="the lede the page shows is all of its text")
+    return [Paragraph(text=summary)]
+
+
 def _with_json_ld_continuation(blocks: list[Paragraph], meta: PageMeta,
                                sources: dict[str, FieldSource]) -> list[Paragraph]:
     """Metered pages show the start of the story and declare all of it as JSON-LD articleBody: when the shown
@@ -485,12 +493,14 @@ def _json_ld_paragraphs(meta: PageMeta) -> list[str]:
     return [b for b in blocks if b and not _MARKUP_DIRECTIVE.match(b)]
 
 
-def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], links: PageLinks) -> None:
+def _check_is_article(meta: PageMeta, title: str, summary: str | None, body: list[Paragraph],
+                      links: PageLinks) -> None:
     """A short story is still a story: only what is clearly no article is refused, and the reason says what
     the page is (an error page, a paywall stub, a listing whose text is links to other pages, a page with no
     text). A paywalled page that still shows an article's worth of text (a teaser with its metadata) is kept:
-    it is searchable."""
-    chars = sum(len(p.text) for p in body if p.kind != "heading")
+    it is searchable. The lede the page shows is text of the story: on a short post it may be all of it."""
+    text = [summary or "", *(p.text for p in body if p.kind != "heading")]
+    chars = sum(len(part) for part in text)
     if chars >= MIN_BODY_CHARS:
         return
     if _ERROR_TITLE.search(title):
@@ -499,7 +509,7 @@ def _check_is_article(meta: PageMeta, title: str, body: list[Paragraph], links: 
         raise NotAnArticle(f"a paywall stub: only {chars} characters are free")
     if chars == 0:
         raise NotAnArticle("no article text: the page shows none beyond its headings")
-    if is_mostly_links(normalised(" ".join(p.text for p in body if p.kind != "heading")), links.elsewhere):
+    if is_mostly_links(normalised(" ".join(text)), links.elsewhere):
         raise NotAnArticle(f"no article text: a listing ({chars} characters, all of them links to other pages)")
 
 

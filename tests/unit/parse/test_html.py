@@ -454,3 +454,12 @@ def test_a_heading_linking_to_another_site_names_its_section_and_one_linking_wit
         href: str, kept: bool):
     article = _parsed(f"{_PARAGRAPHS}<h3><a href='{href}'>Rez Infinite ($30)</a></h3>{_PARAGRAPHS}")
     assert ("Rez Infinite ($30)" in [block.text for block in article.body]) is kept
+
+
+def test_a_short_post_whose_whole_text_is_its_shown_description_is_kept():
+    post = "M: Who slips next on the ice? Me: I bet that you will slip next... ouch. M: I won!"
+    article = _parsed(f"<h1>Monster talks #1</h1><p>{post}</p>",
+                      head=f"<title>Monster talks #1</title><meta property='og:description' content='{post}'>")
+    assert [block.text for block in article.body] == [post] and article.full_text().count("ouch") == 1
+    assert (article.summary, article.description) == (None, post)
+    assert article.field_sources["body"].detail == "the lede the page shows is all of its text"
