@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -29,7 +31,17 @@ MAX_BY_LINE_WORDS = 8
 BOLD_BYLINE_FIRST_BLOCKS = 3  # a bold name further into the text is a sub-heading ("Flawed Approach")
 
 
-def metadata_byline(tree: Any, url: str | None) -> list[str]:
+BylineSearch = Callable[[Any], "str | None"]
+
+
+def byline_search() -> BylineSearch:
+    """trafilatura's byline search in an element's layout (author/byline classes, rel=author), remembering
+    what it found: one parse may search the same page from two steps of the cascade, and a search of a whole
+    page costs about 10 ms (regular expressions over every element's class and id). One per parse."""
+    return cache(trafilatura_metadata.extract_author)
+
+
+def metadata_byline(tree: Any, search: BylineSearch) -> list[str]:
     """trafilatura's byline search in the page's metadata (meta tags, then JSON-LD), as its extract_metadata
     does it, without the rest of that call (dates, categories, licence: a sixth of the parse time); the
     layout's byline is layout_byline's."""
@@ -38,17 +50,17 @@ def metadata_byline(tree: Any, url: str | None) -> list[str]:
         found.author = None  # as trafilatura does: a one-word meta author is a handle or a site
     with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader has bugs of its own; its caller does this
         found = trafilatura_metadata.extract_meta_json(tree, found)
-    author = found.author or trafilatura_metadata.extract_author(tree) or ""
+    author = found.author or search(tree) or ""
     return [a.strip() for a in author.split(";") if a.strip()]
 
 
-def layout_byline(tree: Any) -> list[str]:
+def layout_byline(tree: Any, search: BylineSearch) -> list[str]:
     """The byline as the page lays it out (author/byline classes, rel=author), without the metadata
     trafilatura's own search reads first; else the links to the writers' pages, by their address (/autoren/...)
     or marked as a person's. Only names that look like a person's."""
     # within the story's own <article> when the page has one (trafilatura copies what it searches: less to copy)
     articles = _STORY_ARTICLES(tree)
-    found = trafilatura_metadata.extract_author(articles[0] if len(articles) == 1 else tree)
+    found = search(articles[0] if len(articles) == 1 else tree)
     names = clean_authors(a for a in (found or "").split(";"))
     if not names:
         names = clean_authors(clean_space(a.text_content()) for a in _AUTHOR_PAGE_LINKS(tree))

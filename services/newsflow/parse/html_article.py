@@ -23,7 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsflow.parse.authors import clean_authors, is_site_name, json_ld_byline, names_from_json_ld
-from newsflow.parse.bylines import bold_byline, by_line, layout_byline, metadata_byline
+from newsflow.parse.bylines import bold_byline, by_line, byline_search, layout_byline, metadata_byline
 from newsflow.parse.extracted import ExtractedArticle, NotAnArticle
 from newsflow.parse.furniture import (
     PageLinks,
@@ -245,10 +245,11 @@ def _authors(meta: PageMeta, tree: Any, url: str | None, sources: dict[str, Fiel
     site_names = [n for n in (meta.first("og:site_name", "application-name"), _publisher(meta),
                               urlsplit(url or "").hostname) if n]
     meta_authors = [v for v in meta.all(*AUTHOR_META) if not v.startswith("http")]
+    search = byline_search()
     people = (("json-ld", lambda: json_ld_byline(meta.ld("author"))),
               ("meta", lambda: meta_authors),
-              ("trafilatura", lambda: metadata_byline(tree, url)),
-              ("html", lambda: layout_byline(tree)))
+              ("trafilatura", lambda: metadata_byline(tree, search)),
+              ("html", lambda: layout_byline(tree, search)))
     for method, raw in people:
         names = [n for n in clean_authors(raw()) if not is_site_name(n, site_names)]
         if names:
