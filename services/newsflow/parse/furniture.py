@@ -164,9 +164,12 @@ def _without_labels_around(blocks: list[Paragraph]) -> list[Paragraph]:
 def _without_repeated_blocks(blocks: list[Paragraph]) -> list[Paragraph]:
     """A short line without a sentence mark that the page repeats word for word is furniture: placeholders of
     blocked embeds ('External content not available'), photo credits, 'Read more'. Every copy goes. Sentences
-    the page repeats stay, every copy: recipe steps, the days of a plan, a refrain are the page's text."""
+    the page repeats stay, every copy: recipe steps, the days of a plan, a refrain are the page's text. So do
+    the headings of the text, and the lines repeating them (a table of contents)."""
     counts = Counter(block.text for block in blocks)
-    return [block for block in blocks if counts[block.text] == 1 or not _is_repeatable_furniture(block.text)]
+    headings = {block.text for block in blocks if block.kind == "heading"}
+    return [block for block in blocks if counts[block.text] == 1 or block.text in headings
+            or not _is_repeatable_furniture(block.text)]
 
 
 def _is_repeatable_furniture(text: str) -> bool:

@@ -463,3 +463,12 @@ def test_a_short_post_whose_whole_text_is_its_shown_description_is_kept():
     assert [block.text for block in article.body] == [post] and article.full_text().count("ouch") == 1
     assert (article.summary, article.description) == (None, post)
     assert article.field_sources["body"].detail == "the lede the page shows is all of its text"
+
+
+def test_a_table_of_contents_and_the_headings_it_repeats_stay():
+    headings = ["What the plan costs the city", "When the council votes on it", "Who pays for the new bridge",
+                "How long the works will take"]
+    contents = "".join(f"<li><a href='#part-{n}'>{heading}</a></li>" for n, heading in enumerate(headings))
+    sections = "".join(f"<h2 id='part-{n}'>{heading}</h2>{_PARAGRAPHS}" for n, heading in enumerate(headings))
+    texts = [block.text for block in _parsed(f"{_PARAGRAPHS}<ul>{contents}</ul>{sections}").body]
+    assert all(texts.count(heading) == 2 for heading in headings)
