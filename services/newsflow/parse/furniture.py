@@ -203,28 +203,32 @@ def _is_boilerplate(text: str) -> bool:
 
 @dataclass(frozen=True)
 class PageLinks:
-    """The normalised texts of the page's links to other pages (`elsewhere`), and of those among them that
-    stay on the page's own site (`on_site`: relative, or on its registered domain), as teasers and menus do.
-    An anchor with no target, a script action (`javascript:`) or a jump within the page leads nowhere else,
-    so its text is the page's own."""
+    """The normalised texts of the page's links to other pages (`elsewhere`), and of its headings that link to
+    another page of its own site (`teaser_headings`: relative, or on its registered domain), as the teasers
+    of other stories do; a heading linking to another site names what its section is about. An anchor with
+    no target, a script action (`javascript:`) or a jump within the page leads nowhere else, so its text is
+    the page's own."""
 
     elsewhere: frozenset[str]
-    on_site: frozenset[str]
+    teaser_headings: frozenset[str]
 
 
 def page_links(tree: Any, page_url: str | None) -> PageLinks:
     site = _site(page_url) if page_url else None
-    elsewhere: set[str] = set()
-    on_site: set[str] = set()
-    for anchor in tree.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.lower().startswith(("javascript:", "#")):
-            continue
-        text = normalised(" ".join(anchor.itertext()))
-        elsewhere.add(text)
-        if _is_on_site(href, site):
-            on_site.add(text)
-    return PageLinks(frozenset(elsewhere - {""}), frozenset(on_site - {""}))
+    elsewhere = {normalised(" ".join(anchor.itertext())) for anchor in tree.iter("a") if _leads_elsewhere(anchor)}
+    teasers = set()
+    for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        linked = " ".join(" ".join(anchor.itertext()) for anchor in heading.iter("a")
+                          if _leads_elsewhere(anchor) and _is_on_site(anchor.get("href").strip(), site))
+        text = normalised(" ".join(heading.itertext()))
+        if linked and len(normalised(linked).split()) >= (1 - MAX_NON_LINK_SHARE) * len(text.split()):
+            teasers.add(text)
+    return PageLinks(frozenset(elsewhere - {""}), frozenset(teasers - {""}))
+
+
+def _leads_elsewhere(anchor: Any) -> bool:
+    href = (anchor.get("href") or "").strip().lower()
+    return bool(href) and not href.startswith(("javascript:", "#"))
 
 
 def _is_on_site(href: str, site: str | None) -> bool:

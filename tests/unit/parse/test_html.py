@@ -472,3 +472,10 @@ def test_a_table_of_contents_and_the_headings_it_repeats_stay():
     sections = "".join(f"<h2 id='part-{n}'>{heading}</h2>{_PARAGRAPHS}" for n, heading in enumerate(headings))
     texts = [block.text for block in _parsed(f"{_PARAGRAPHS}<ul>{contents}</ul>{sections}").body]
     assert all(texts.count(heading) == 2 for heading in headings)
+
+
+def test_a_heading_that_is_also_a_link_elsewhere_on_the_page_is_not_a_teaser():
+    entry = "Council agrees to reopen the harbour bridge"  # a live blog's entry, also listed in its key points
+    article = _parsed(f"<ul><li><a href='/city/live#entry-2'>{entry}</a></li></ul>{_PARAGRAPHS}"
+                      f"<h3>{entry}</h3>{_PARAGRAPHS}")
+    assert entry in [block.text for block in article.body if block.kind == "heading"]
