@@ -48,6 +48,7 @@ AUTHOR_BIO_OPENING_WORDS = 6
 REPEAT_MIN_CHARS = 50  # trafilatura's MIN_DUPLICATE_LENGTH: shorter repeats it keeps itself
 _REPEATABLE_TAGS = ("p", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6", "div")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_HEADINGS_IN_ARTICLE = etree.XPath("//article//*[self::h1 or self::h2 or self::h3 or self::h4]")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
 _VISIBLE_TEXT = etree.XPath(  # parent, not ancestor: those elements hold only text (and it is much faster)
     "//body//text()[not(parent::script or parent::style or parent::noscript)]", smart_strings=False)
@@ -95,7 +96,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
         body = _json_ld_body(meta, summary, sources) or _lede_as_body(summary, sources)
     summary, description = _lede_not_repeated(summary, description, body, sources)
     title = title or _title_from_body(body, sources)
-    _check_is_article(meta, title, summary, body, links)
+    _check_is_article(meta, tree, title, summary, body, links)
     return ExtractedArticle(
         title=title, body=body, summary=summary, description=description, published=published, modified=modified,
         authors=authors, section=_section(meta, sources), tags=_tags(meta),
@@ -494,12 +495,14 @@ def _json_ld_paragraphs(meta: PageMeta) -> list[str]:
     return [b for b in blocks if b and not _MARKUP_DIRECTIVE.match(b)]
 
 
-def _check_is_article(meta: PageMeta, title: str, summary: str | None, body: list[Paragraph],
+def _check_is_article(meta: PageMeta, tree: Any, title: str, summary: str | None, body: list[Paragraph],
                       links: PageLinks) -> None:
     """A short story is still a story: only what is clearly no article is refused, and the reason says what
     the page is (an error page, a paywall stub, a listing whose text is links to other pages, a page with no
     text). A paywalled page that still shows an article's worth of text (a teaser with its metadata) is kept:
-    it is searchable. The lede the page shows is text of the story: on a short post it may be all of it."""
+    it is searchable. The lede the page shows is text of the story: on a short post it may be all of it. A page
+    that says it is an article (OpenGraph, JSON-LD, its headings in an <article>) but shows no text under its
+    headings (pictures under headings) is kept: searchable by what it shows."""
     text = [summary or "", *(p.text for p in body if p.kind != "heading")]
     chars = sum(len(part) for part in text)
     if chars >= MIN_BODY_CHARS:
@@ -509,6 +512,8 @@ def _check_is_article(meta: PageMeta, title: str, summary: str | None, body: lis
     if str(meta.ld("isAccessibleForFree")).lower() == "false":
         raise NotAnArticle(f"a paywall stub: only {chars} characters are free")
     if chars == 0:
+        if body and (meta.declares_article() or _HEADINGS_IN_ARTICLE(tree)):
+            return
         raise NotAnArticle("no article text: the page shows none beyond its headings")
     if is_mostly_links(normalised(" ".join(text)), links.elsewhere):
         raise NotAnArticle(f"no article text: a listing ({chars} characters, all of them links to other pages)")

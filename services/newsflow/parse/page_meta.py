@@ -48,6 +48,10 @@ class PageMeta:
                 return obj[key]
         return None
 
+    def declares_article(self) -> bool:
+        """OpenGraph's type or a JSON-LD object says the page is an article (a plain web page is not one)."""
+        return self.first("og:type") == "article" or any(_types(obj) - {"webpage"} for obj in self.json_ld)
+
 
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     meta = PageMeta()

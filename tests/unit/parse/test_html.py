@@ -479,3 +479,15 @@ def test_a_heading_that_is_also_a_link_elsewhere_on_the_page_is_not_a_teaser():
     article = _parsed(f"<ul><li><a href='/city/live#entry-2'>{entry}</a></li></ul>{_PARAGRAPHS}"
                       f"<h3>{entry}</h3>{_PARAGRAPHS}")
     assert entry in [block.text for block in article.body if block.kind == "heading"]
+
+
+@pytest.mark.parametrize(("container", "kept"), [("article", True), ("div", False)])
+def test_pictures_under_headings_are_kept_when_the_page_says_it_is_an_article(container: str, kept: bool):
+    pictures = "".join(f"<h2>Harbour at dawn, day {n}</h2><img src='/photos/{n}.jpg' alt='harbour'>" for n in (1, 2))
+    page = f"<html><head><title>The harbour in pictures</title></head><body><{container}>{pictures}</{container}>"
+    result = parse(raw_html(f"{page}</body></html>".encode()), NOW)
+    if kept:
+        assert isinstance(result, ParsedArticle), result
+        assert [block.text for block in result.body] == ["Harbour at dawn, day 1", "Harbour at dawn, day 2"]
+    else:
+        assert isinstance(result, Rejected) and "none beyond its headings" in result.reason
