@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import htmldate
 import trafilatura
 from lxml import etree
-from lxml import html as lxml_html
+from trafilatura.utils import load_html
 
 from newsflow.parse.authors import clean_authors, is_site_name, json_ld_byline, names_from_json_ld
 from newsflow.parse.bylines import bold_byline, by_line, byline_search, layout_byline, metadata_byline
@@ -47,7 +47,6 @@ HEADLINE_SHARED_WORDS = 0.75  # share of the shorter one's words: an <h1> this c
 AUTHOR_BIO_OPENING_WORDS = 6
 REPEAT_MIN_CHARS = 50  # trafilatura's MIN_DUPLICATE_LENGTH: shorter repeats it keeps itself
 _REPEATABLE_TAGS = ("p", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6", "div")
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HEADINGS_IN_ARTICLE = etree.XPath("//article//*[self::h1 or self::h2 or self::h3 or self::h4]")
 _ERROR_TITLE = re.compile(r"\b(404|not found|page not found|seite nicht gefunden|page introuvable|error)\b", re.I)
 _VISIBLE_TEXT = etree.XPath(  # parent, not ancestor: those elements hold only text (and it is much faster)
@@ -68,13 +67,11 @@ AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sail
 
 
 def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
-    try:
-        tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text))
-    except (etree.ParserError, ValueError) as exc:
-        raise NotAnArticle(f"not parseable as HTML: {exc}") from exc
+    tree = load_html(text)  # parsed once, as trafilatura parses a page (it works on a copy of this tree)
+    if tree is None:
+        raise NotAnArticle("not parseable as HTML")
     meta = read_page_meta(tree)
     sources: dict[str, FieldSource] = {}
-    # everything that reads the page as it is goes before trafilatura's body extraction, which prunes the tree
     published = _published(meta, tree, url, now, sources)
     authors = _authors(meta, tree, url, sources)
     modified = _first_time(meta, "dateModified", MODIFIED_META, now, sources, "modified")
@@ -83,7 +80,7 @@ def extract_html(text: str, url: str | None, now: datetime) -> ExtractedArticle:
     title = _title(meta, sources)
     headlines = _headlines_and_lede(meta, title, summary) if title else set()
     links = page_links(tree, _canonical(meta, url))
-    body = _without_other_articles(_body(prepared_for_extraction(text, tree), url, headlines, links), tree, title)
+    body = _without_other_articles(_body(prepared_for_extraction(tree), url, headlines, links), tree, title)
     body = _without_leading_headline(body, headlines)
     body = _with_page_repeats(body, tree, visible)
     body, authors = _with_bold_byline(body, tree, authors, sources)
@@ -293,13 +290,12 @@ def _summary(meta: PageMeta, visible_page: str, sources: dict[str, FieldSource])
     return None, declared[1]
 
 
-def _body(text: str, url: str | None, skip: set[str], links: PageLinks) -> list[Paragraph]:
+def _body(page: Any, url: str | None, skip: set[str], links: PageLinks) -> list[Paragraph]:
     """Body blocks in reading order; blocks repeating the headline or the lede (in `skip`) are left out.
     Every piece of text trafilatura keeps becomes part of a block (its own text is the floor that the rules
     after it must justify removing from): text set directly after a heading or between blocks, list items,
     table rows and code included."""
-    # trafilatura gets the text, not our tree: its own parsing and clean-up measured better on the dev set
-    document = trafilatura.bare_extraction(text, url=url, include_comments=False, include_tables=True,
+    document = trafilatura.bare_extraction(page, url=url, include_comments=False, include_tables=True,
                                            with_metadata=False)
     if not isinstance(document, trafilatura.settings.Document) or document.body is None:
         return []

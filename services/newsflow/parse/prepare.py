@@ -7,7 +7,6 @@ from copy import deepcopy
 from typing import Any
 
 from lxml import etree
-from lxml import html as lxml_html
 
 # text of at least this many characters directly in a container, after a block, is a paragraph without its <p>
 _LOOSE_TEXT = etree.XPath("//*[self::div or self::article or self::section or self::main or self::td]"
@@ -18,19 +17,19 @@ _INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "small
                 "code", "time"}
 
 
-def prepared_for_extraction(text: str, tree: Any) -> str:
+def prepared_for_extraction(tree: Any) -> Any:
     """The page as trafilatura should read it. Two things it would lose are mended, in a copy of the page:
     paragraphs set as bare text between blocks ('<h2>…</h2>Text <a>…</a> more text<h2>…') are wrapped in a <p>
     of their own, as readability does; ruby readings (<rt>, with their <rp> parentheses) become text, as a plain
     rendering shows them: '尹錫悦（ユンソンニョル）'. Pages with neither go through untouched."""
     if not (_loose_text(tree) or _RUBY(tree)):
-        return text
+        return tree
     copy = deepcopy(tree)
     for loose in _loose_text(copy):
         _wrap_run_after(loose.getparent())
     for annotation in _RUBY(copy):
         annotation.drop_tag()
-    return lxml_html.tostring(copy, encoding="unicode")
+    return copy
 
 
 def _loose_text(tree: Any) -> list[Any]:
