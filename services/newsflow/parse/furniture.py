@@ -215,7 +215,8 @@ class PageLinks:
 
 def page_links(tree: Any, page_url: str | None) -> PageLinks:
     site = _site(page_url) if page_url else None
-    elsewhere = {normalised(" ".join(anchor.itertext())) for anchor in tree.iter("a") if _leads_elsewhere(anchor)}
+    texts = {" ".join(anchor.itertext()) for anchor in tree.iter("a") if _leads_elsewhere(anchor)}
+    elsewhere = {normalised(text) for text in texts}  # menus repeat link texts: each is normalised once
     teasers = set()
     for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         linked = " ".join(" ".join(anchor.itertext()) for anchor in heading.iter("a")
