@@ -60,7 +60,7 @@ _NOTICE = re.compile(
     r"\btu suscripción\b|\byour subscription\b|\babonniere\b|abonelere sunulan|kostenlos testen|free trial|"
     r"durchschnittliche bewertung|average rating|haben sie hinweise|send us a tip|newsletter")
 MAX_NON_LINK_SHARE = 0.2  # text with no more of its words outside links than this is link text
-_ABSOLUTE = re.compile(r"(?:https?:)?//(?:[^/?#@]*@)?([^/?#:]+)", re.I)  # its group: the host
+_ABSOLUTE = re.compile(r"(?:https?:)?//(?:[^/?#@]*@)?([^/?#:]+)", re.I)  # an absolute address; its group: the host
 MAX_REPEATED_FURNITURE_WORDS = 40  # a repeated line longer than this is text, not a placeholder
 MAX_LABEL_CHARS = 40  # a line after the story shorter than this, without a sentence mark, heads a box
 MAX_LEADING_LABEL_CHARS = 25  # before the story, shorter: a sub-heading may open the text
@@ -239,7 +239,7 @@ def _is_on_site(href: str, site: str | None) -> bool:
 
 
 def _site(url: str) -> str | None:
-    host = _ABSOLUTE.match(url)  # a regular expression: urlsplit on every link of a page is slow
+    host = _ABSOLUTE.match(url)  # not urlsplit: it raises on some addresses pages hold ('http://[::1')
     return _registered_domain(host.group(1).lower()) if host else None
 
 
