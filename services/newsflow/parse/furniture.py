@@ -214,7 +214,7 @@ class PageLinks:
 
 
 def page_links(tree: Any, page_url: str | None) -> PageLinks:
-    site = _site(page_url) if page_url else None
+    site = _domain_of(page_url) if page_url else None
     texts = {" ".join(anchor.itertext()) for anchor in tree.iter("a") if _leads_elsewhere(anchor)}
     elsewhere = {normalised(text) for text in texts}  # menus repeat link texts: each is normalised once
     teasers = set()
@@ -235,10 +235,12 @@ def _leads_elsewhere(anchor: Any) -> bool:
 def _is_on_site(href: str, site: str | None) -> bool:
     if not _ABSOLUTE.match(href):
         return True  # relative
-    return site is not None and _site(href) == site
+    return site is not None and _domain_of(href) == site
 
 
-def _site(url: str) -> str | None:
+def _domain_of(url: str) -> str | None:
+    """The registered domain of an absolute address: a site's sections and editions share it, so its teasers
+    link within it. (Trusting a canonical URL, in `stage`, asks more: the very host the page was fetched from.)"""
     host = _ABSOLUTE.match(url)  # not urlsplit: it raises on some addresses pages hold ('http://[::1')
     return _registered_domain(host.group(1).lower()) if host else None
 
