@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 
 log = structlog.get_logger()
+STARTUP_TIMEOUT_S = 120.0  # a child (and, the first time, the fork server with its imports) that takes longer is broken
 
 
 class WorkTimeout(Exception):
@@ -61,7 +62,7 @@ class IsolatedWorker:
             return await self._call(args)
 
     async def _call(self, args: tuple[Any, ...]) -> Any:
-        conn = self._connection()
+        conn = await self._ready_connection()
         exchange = asyncio.get_running_loop().run_in_executor(self._io, _exchange, conn, args)
         try:
             status, value = await asyncio.wait_for(asyncio.shield(exchange), timeout=self.timeout_s)
@@ -83,16 +84,27 @@ class IsolatedWorker:
         self._kill("closed")
         self._io.shutdown(wait=False)
 
-    def _connection(self) -> Connection:
-        if self._child is None or not self._child.is_alive() or self._conn is None:
-            self._kill("restart")
-            parent, child = self._context.Pipe()
-            self._child = self._context.Process(target=_serve, args=(child, self.function, self.max_memory_bytes),
-                                                name=f"newsflow-{self.name}", daemon=True)
-            self._child.start()
-            child.close()
-            self._conn = parent
-        return self._conn
+    async def _ready_connection(self) -> Connection:
+        """The pipe to a child that is ready. A new child is waited for first, outside the call's time limit: the
+        first child of a service also starts the fork server, which imports `preload` (seconds on a busy machine),
+        and a message must not be charged for that."""
+        if self._child is not None and self._child.is_alive() and self._conn is not None:
+            return self._conn
+        self._kill("restart")
+        parent, child = self._context.Pipe()
+        self._child = self._context.Process(target=_serve, args=(child, self.function, self.max_memory_bytes),
+                                            name=f"newsflow-{self.name}", daemon=True)
+        self._child.start()
+        child.close()
+        self._conn = parent
+        started = asyncio.get_running_loop().run_in_executor(self._io, parent.recv)  # the child's "ready"
+        try:
+            await asyncio.wait_for(asyncio.shield(started), timeout=STARTUP_TIMEOUT_S)
+        except (TimeoutError, EOFError, OSError) as exc:
+            self._kill("start-up")
+            await asyncio.gather(started, return_exceptions=True)  # the pipe closed: the I/O thread is free
+            raise WorkerDied(f"the {self.name} process did not start within {STARTUP_TIMEOUT_S:g} s") from exc
+        return parent
 
     def _kill(self, why: str) -> None:
         if self._child is not None:
@@ -145,6 +157,7 @@ def _serve(conn: Connection, function: Callable[..., Any], max_memory_bytes: int
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal reaches the parent, which stops us
     if max_memory_bytes:  # an allocation beyond it raises MemoryError here instead of swapping the machine
         resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
+    conn.send(("ready", None))
     while True:
         try:
             args = conn.recv()
