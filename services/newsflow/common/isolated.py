@@ -103,7 +103,9 @@ class IsolatedWorker:
         except (TimeoutError, EOFError, OSError) as exc:
             self._kill("start-up")
             await asyncio.gather(started, return_exceptions=True)  # the pipe closed: the I/O thread is free
-            raise WorkerDied(f"the {self.name} process did not start within {STARTUP_TIMEOUT_S:g} s") from exc
+            why = "ended while starting" if isinstance(exc, EOFError | OSError) else \
+                f"did not start within {STARTUP_TIMEOUT_S:g} s"
+            raise WorkerDied(f"the {self.name} process {why}") from exc
         return parent
 
     def _kill(self, why: str) -> None:
