@@ -105,3 +105,14 @@ async def test_a_pool_runs_calls_made_at_once_in_as_many_children(tmp_path):
         assert await asyncio.gather(pool.call("meet", second), pool.call("meet", second)) == [True, True]
     finally:
         pool.close()
+
+
+async def test_a_slow_start_is_not_charged_to_the_first_call():
+    from tests.unit.common import slow_start  # imports in 2 s, here and in each new child
+
+    isolated = IsolatedWorker(slow_start.pid, timeout_s=slow_start.IMPORT_S / 2, name="slow")
+    try:
+        assert await isolated.call() != os.getpid()  # the child's start is waited for outside the call's limit
+        assert isolated.restarts == 0
+    finally:
+        isolated.close()
