@@ -76,6 +76,8 @@ _LINK_CARDS = etree.XPath("//a[.//p or .//h2 or .//h3 or .//h4 or .//h5 or .//h6
                           " or self::h6]")
 _BOX_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "span")
 MAX_BYLINE_WORDS = 8
+MAX_WIDGET_WORDS = 80
+_HAS_MEDIA = etree.XPath("boolean(.//*[self::img or self::picture or self::figure or self::video or self::iframe])")
 _BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
 _CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
 _DATE_WORD_LIST = (
@@ -128,7 +130,21 @@ def _without_boxes(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
     keeps them when they sit inside the article's container."""
     boxed = {_words(element) for box in _boxes(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
     boxed |= {_words(element) for element in _LINK_CARDS(tree)}
+    boxed |= _button_messages(tree)
     return [block for block in blocks if normalised(block.text) not in boxed] if boxed else blocks
+
+
+def _button_messages(tree: Any) -> set[str]:
+    """The blocks of a small container that holds a button: the button's message (a blocked embed's consent
+    placeholder, a sign-up or paywall prompt), not the story. A container with a picture is a media player or
+    gallery: its caption may be a line of the story too."""
+    messages = set()
+    for button in tree.iter("button"):
+        widget = button.getparent()
+        if widget is None or len(_words(widget).split()) > MAX_WIDGET_WORDS or _HAS_MEDIA(widget):
+            continue
+        messages |= {_words(element) for element in widget.iter(*_BOX_BLOCK_TAGS)}
+    return messages
 
 
 def _boxes(tree: Any) -> list[Any]:

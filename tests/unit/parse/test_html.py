@@ -314,6 +314,18 @@ def test_cards_linking_to_other_stories_are_left_out():
     assert isinstance(result, ParsedArticle) and "OTHER STORY" not in result.full_text()
 
 
+def test_the_message_of_a_button_is_left_out_and_a_gallery_caption_repeating_the_text_is_not():
+    placeholder = ("<div><h3>Media unavailable</h3><p>PLACEHOLDER: your settings stop us from showing posts, videos "
+                   "and charts from other services here. To see them, change what you allow.</p>"
+                   "<button>Change settings</button></div>")
+    first_paragraph = " ".join(["The council approved part 0 of the harbour plan on Monday after a long debate."] * 4)
+    gallery = (f"<div class='gallery'><button>Full screen</button><figure><img src='/harbour.jpg'>"
+               f"<figcaption><span>{first_paragraph}</span></figcaption></figure></div>")
+    result = parse(raw_html(_story_page(before=gallery, after=placeholder * 3), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and "PLACEHOLDER" not in result.full_text()
+    assert result.full_text().count("harbour plan on Monday") == 5 * 4
+
+
 def test_the_headline_again_with_a_kicker_above_the_text_is_left_out():
     page = _story_page(before="<h2>Harbour works: Harbour plan approved by the council</h2>").replace(
         b"<title>Harbour plan approved</title>", b"<title>Harbour plan approved by the council</title>").replace(
