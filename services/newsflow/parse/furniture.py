@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from courlan import extract_domain
 from lxml import etree
@@ -77,6 +78,8 @@ _LINK_CARDS = etree.XPath("//a[.//p or .//h2 or .//h3 or .//h4 or .//h5 or .//h6
 _BOX_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "span")
 MAX_BYLINE_WORDS = 8
 MAX_WIDGET_WORDS = 80
+MAX_CARD_WORDS = 80
+_HEADINGS_IN = etree.XPath("count(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])")
 _HAS_MEDIA = etree.XPath("boolean(.//*[self::img or self::picture or self::figure or self::video or self::iframe])")
 _BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
 _CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
@@ -221,31 +224,59 @@ def _is_boilerplate(text: str) -> bool:
 class PageLinks:
     """The normalised texts of the page's links to other pages (`elsewhere`), and of its headings that link to
     another page of its own site (`teaser_headings`: relative, or on its registered domain), as the teasers
-    of other stories do; a heading linking to another site names what its section is about. An anchor with
-    no target, a script action (`javascript:`) or a jump within the page leads nowhere else, so its text is
-    the page's own."""
+    of other stories do; a heading linking to another site names what its section is about. `teaser_cards`:
+    the other blocks of such a heading's card (its summary, its writer). An anchor with no target, a script
+    action (`javascript:`), a jump within the page or a link to the page itself leads nowhere else, so its
+    text is the page's own."""
 
     elsewhere: frozenset[str]
     teaser_headings: frozenset[str]
+    teaser_cards: frozenset[str]
 
 
 def page_links(tree: Any, page_url: str | None) -> PageLinks:
     site = _domain_of(page_url) if page_url else None
-    texts = {" ".join(anchor.itertext()) for anchor in tree.iter("a") if _leads_elsewhere(anchor)}
+    here = _page_key(page_url, page_url) if page_url else None
+    texts = {" ".join(anchor.itertext()) for anchor in tree.iter("a") if _leads_elsewhere(anchor, page_url, here)}
     elsewhere = {normalised(text) for text in texts}  # menus repeat link texts: each is normalised once
-    teasers = set()
+    teasers, cards = set(), set()
     for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         linked = " ".join(" ".join(anchor.itertext()) for anchor in heading.iter("a")
-                          if _leads_elsewhere(anchor) and _is_on_site(anchor.get("href").strip(), site))
+                          if _leads_elsewhere(anchor, page_url, here) and _is_on_site(anchor.get("href").strip(), site))
         text = normalised(" ".join(heading.itertext()))
-        if linked and len(normalised(linked).split()) >= (1 - MAX_NON_LINK_SHARE) * len(text.split()):
+        words = set(text.split())  # a word twice (a title repeated for screen readers) is one word
+        if linked and len(words & set(normalised(linked).split())) >= (1 - MAX_NON_LINK_SHARE) * len(words):
             teasers.add(text)
-    return PageLinks(frozenset(elsewhere - {""}), frozenset(teasers - {""}))
+            cards |= _card_texts(heading)
+    return PageLinks(frozenset(elsewhere - {""}), frozenset(teasers - {""}), frozenset(cards - {""}))
 
 
-def _leads_elsewhere(anchor: Any) -> bool:
-    href = (anchor.get("href") or "").strip().lower()
-    return bool(href) and not href.startswith(("javascript:", "#"))
+def _card_texts(heading: Any) -> set[str]:
+    """The blocks beside a teaser heading in a container no bigger than a card (its summary, its writer). A
+    container of several headings is a list, such as the story's own sub-headlines, one of which links on."""
+    card = heading.getparent()
+    if card is None or len(_words(card).split()) > MAX_CARD_WORDS or _HEADINGS_IN(card) > 1:
+        return set()
+    return {_words(element) for element in card.iter(*_BOX_BLOCK_TAGS) if element is not card}
+
+
+def _leads_elsewhere(anchor: Any, page_url: str | None, here: tuple[str, str] | None) -> bool:
+    href = (anchor.get("href") or "").strip()
+    if not href or href.lower().startswith(("javascript:", "#")):
+        return False
+    if here is None or here[1].rsplit("/", 1)[-1] not in href:  # cheap: most links are plainly elsewhere
+        return True
+    return _page_key(href, page_url) != here  # a permalink on the page's own title leads back
+
+
+def _page_key(href: str, base: str | None) -> tuple[str, str] | None:
+    """Host (without 'www.') and path (without a final '/') of an address, read against the page's own: two
+    addresses with one key name one page."""
+    try:
+        parts = urlsplit(urljoin(base or "", href))
+    except ValueError:  # 'http://[::1' and the like
+        return None
+    return parts.netloc.lower().removeprefix("www."), parts.path.rstrip("/")
 
 
 def _is_on_site(href: str, site: str | None) -> bool:

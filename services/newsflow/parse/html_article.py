@@ -304,7 +304,7 @@ def _body(page: Any, url: str | None, skip: set[str], links: PageLinks) -> list[
         text_of_block = clean_space(block_text)
         words = normalised(text_of_block)
         if text_of_block and words not in skip and not is_furniture(text_of_block) \
-                and not (kind == "heading" and words in links.teaser_headings):
+                and not (kind == "heading" and words in links.teaser_headings) and words not in links.teaser_cards:
             blocks.append(Paragraph(text=text_of_block, kind=kind))  # type: ignore[arg-type]
     return blocks
 

@@ -503,3 +503,30 @@ def test_pictures_under_headings_are_kept_when_the_page_says_it_is_an_article(co
         assert [block.text for block in result.body] == ["Harbour at dawn, day 1", "Harbour at dawn, day 2"]
     else:
         assert isinstance(result, Rejected) and "none beyond its headings" in result.reason
+
+
+def test_a_teaser_card_goes_with_its_summary_and_writer():
+    cards = "".join(f"<div class='card'><h2><span class='sr-only'>Bridge tolls rise in {month}</span> "
+                    f"<a href='/city/tolls-{month}'>Bridge tolls rise in {month}</a></h2><p>DEK: The city will "
+                    f"charge drivers more to cross the old bridge from {month}, the council said.</p>"
+                    f"<p><a href='/authors/jane-doe'>Jane Doe</a></p></div>" for month in ("May", "June"))
+    text = _parsed(f"{_PARAGRAPHS}{cards}").full_text()
+    assert "DEK" not in text and "Bridge tolls" not in text and text.count("harbour committee met") == 4
+
+
+def test_sub_headlines_stay_when_one_of_them_links_on():
+    subtitles = ("<div class='subtitles'><h2>Four people were rescued from the water by boat crews</h2>"
+                 "<h2>The bridge stays closed until the inspectors report</h2>"
+                 "<h2><a href='/city/harbour-live'>Live: the latest from the harbour</a></h2></div>")
+    texts = [block.text for block in _parsed(f"{subtitles}{_PARAGRAPHS}").body]
+    assert "Four people were rescued from the water by boat crews" in texts
+    assert "The bridge stays closed until the inspectors report" in texts
+
+
+def test_a_title_linking_to_its_own_page_is_not_a_teaser():
+    post = ("Walking through the old town I saw a basket on a long string hanging from a fourth floor balcony, "
+            "with a note asking for a coin for a drawing. Twenty cents well spent.")
+    page = (f"<html><head><title>Small joys</title></head><body><div class='post'><h1><a href='{CANONICAL}/' "
+            f"rel='bookmark'>Small joys</a></h1><p>{post}</p></div></body></html>")
+    result = parse(raw_html(page.encode(), url=CANONICAL), NOW)
+    assert isinstance(result, ParsedArticle) and result.full_text().count("Twenty cents well spent") == 1
