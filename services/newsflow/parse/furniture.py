@@ -77,10 +77,13 @@ _LINK_CARDS = etree.XPath("//a[.//p or .//h2 or .//h3 or .//h4 or .//h5 or .//h6
                           " or self::h6]")
 _BOX_BLOCK_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "span")
 MAX_BYLINE_WORDS = 8
-MAX_WIDGET_WORDS = 80
-MAX_CARD_WORDS = 80
-_HEADINGS_IN = etree.XPath("count(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])")
-_HAS_MEDIA = etree.XPath("boolean(.//*[self::img or self::picture or self::figure or self::video or self::iframe])")
+MAX_WIDGET_CHARS = 500  # about 80 words: a button's message or a teaser's card, not a part of the story
+# (one XPath: pages have many buttons, most in menus and bars, and each is looked at once, in C)
+_BUTTON_WIDGETS = etree.XPath(
+    f"//button/parent::*[string-length(normalize-space(.)) <= {MAX_WIDGET_CHARS}]"
+    "[not(.//*[self::img or self::picture or self::figure or self::video or self::iframe])]")
+_IS_CARD = etree.XPath(f"string-length(normalize-space(.)) <= {MAX_WIDGET_CHARS} and "
+                       "count(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]) = 1")
 _BYLINE = re.compile(r"^(by|von|par|por|door|av|af|di|przez|od)\s+\w", re.IGNORECASE)
 _CAPITALS_PROMPT = re.compile(r"^[^\w]*[A-ZÀ-ÞĀ-Ž]{2,}(?:\s+[A-ZÀ-ÞĀ-Ž]{2,})+\s*[|:»>]\s*\w")
 _DATE_WORD_LIST = (
@@ -141,13 +144,7 @@ def _button_messages(tree: Any) -> set[str]:
     """The blocks of a small container that holds a button: the button's message (a blocked embed's consent
     placeholder, a sign-up or paywall prompt), not the story. A container with a picture is a media player or
     gallery: its caption may be a line of the story too."""
-    messages = set()
-    for button in tree.iter("button"):
-        widget = button.getparent()
-        if widget is None or len(_words(widget).split()) > MAX_WIDGET_WORDS or _HAS_MEDIA(widget):
-            continue
-        messages |= {_words(element) for element in widget.iter(*_BOX_BLOCK_TAGS)}
-    return messages
+    return {_words(element) for widget in _BUTTON_WIDGETS(tree) for element in widget.iter(*_BOX_BLOCK_TAGS)}
 
 
 def _boxes(tree: Any) -> list[Any]:
@@ -236,13 +233,13 @@ class PageLinks:
 
 def page_links(tree: Any, page_url: str | None) -> PageLinks:
     site = _domain_of(page_url) if page_url else None
-    here = _page_key(page_url, page_url) if page_url else None
-    texts = {" ".join(anchor.itertext()) for anchor in tree.iter("a") if _leads_elsewhere(anchor, page_url, here)}
+    here = _Here(page_url)
+    texts = {" ".join(anchor.itertext()) for anchor in tree.iter("a") if here.leads_elsewhere(anchor)}
     elsewhere = {normalised(text) for text in texts}  # menus repeat link texts: each is normalised once
     teasers, cards = set(), set()
     for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         linked = " ".join(" ".join(anchor.itertext()) for anchor in heading.iter("a")
-                          if _leads_elsewhere(anchor, page_url, here) and _is_on_site(anchor.get("href").strip(), site))
+                          if here.leads_elsewhere(anchor) and _is_on_site(anchor.get("href").strip(), site))
         text = normalised(" ".join(heading.itertext()))
         words = set(text.split())  # a word twice (a title repeated for screen readers) is one word
         if linked and len(words & set(normalised(linked).split())) >= (1 - MAX_NON_LINK_SHARE) * len(words):
@@ -255,18 +252,27 @@ def _card_texts(heading: Any) -> set[str]:
     """The blocks beside a teaser heading in a container no bigger than a card (its summary, its writer). A
     container of several headings is a list, such as the story's own sub-headlines, one of which links on."""
     card = heading.getparent()
-    if card is None or len(_words(card).split()) > MAX_CARD_WORDS or _HEADINGS_IN(card) > 1:
+    if card is None or not _IS_CARD(card):
         return set()
     return {_words(element) for element in card.iter(*_BOX_BLOCK_TAGS) if element is not card}
 
 
-def _leads_elsewhere(anchor: Any, page_url: str | None, here: tuple[str, str] | None) -> bool:
-    href = (anchor.get("href") or "").strip()
-    if not href or href.lower().startswith(("javascript:", "#")):
-        return False
-    if here is None or here[1].rsplit("/", 1)[-1] not in href:  # cheap: most links are plainly elsewhere
-        return True
-    return _page_key(href, page_url) != here  # a permalink on the page's own title leads back
+class _Here:
+    """Whether a link leads to another page than `page_url`: an anchor with no target, a script action, a jump
+    within the page or a link to the page itself (a post's permalink title) leads back."""
+
+    def __init__(self, page_url: str | None) -> None:
+        self.page_url = page_url
+        self.key = _page_key(page_url, page_url) if page_url else None
+        self.last_step = self.key[1].rsplit("/", 1)[-1] if self.key else ""  # in every address of the page
+
+    def leads_elsewhere(self, anchor: Any) -> bool:
+        href = (anchor.get("href") or "").strip()
+        if not href or href.lower().startswith(("javascript:", "#")):
+            return False
+        if self.key is None or self.last_step not in href:  # cheap: most links plainly lead elsewhere
+            return True
+        return _page_key(href, self.page_url) != self.key
 
 
 def _page_key(href: str, base: str | None) -> tuple[str, str] | None:
