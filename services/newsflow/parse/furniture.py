@@ -1,8 +1,8 @@
 """Blocks of a page that are not the story's text, though text extractors let them through: credits, promos,
 notices, bylines and date stamps set as lines, placeholders the page repeats, labels before and after the story,
-fact and info boxes, cards linking to other stories, posts embedded from social networks, lists of links. Each
-rule is generic (no site names) and was measured on the dev set (`make bench-extract`). The patterns are lower
-case and run on lower-cased text: much faster than IGNORECASE over a dozen languages."""
+fact and info boxes, cards linking to other stories, the messages of buttons, posts embedded from social networks,
+lists of links. Each rule is generic (no site names) and was measured on the three dev sets (`make bench-extract`).
+The patterns are lower case and run on lower-cased text: much faster than IGNORECASE over a dozen languages."""
 
 from __future__ import annotations
 
