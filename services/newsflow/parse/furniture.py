@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -134,7 +135,7 @@ def _without_boxes(blocks: list[Paragraph], tree: Any) -> list[Paragraph]:
     """Fact boxes, info boxes and notes on the writer set beside the story (marked so by their class), and
     cards linking to other stories (a paragraph or heading inside a link), are not its text, though trafilatura
     keeps them when they sit inside the article's container."""
-    boxed = {_words(element) for box in _boxes(tree) for element in box.iter(*_BOX_BLOCK_TAGS)}
+    boxed = _block_texts(_boxes(tree))
     boxed |= {_words(element) for element in _LINK_CARDS(tree)}
     boxed |= _button_messages(tree)
     return [block for block in blocks if normalised(block.text) not in boxed] if boxed else blocks
@@ -144,7 +145,7 @@ def _button_messages(tree: Any) -> set[str]:
     """The blocks of a small container that holds a button: the button's message (a blocked embed's consent
     placeholder, a sign-up or paywall prompt), not the story. A container with a picture is a media player or
     gallery: its caption may be a line of the story too."""
-    return {_words(element) for widget in _BUTTON_WIDGETS(tree) for element in widget.iter(*_BOX_BLOCK_TAGS)}
+    return _block_texts(_BUTTON_WIDGETS(tree))
 
 
 def _boxes(tree: Any) -> list[Any]:
@@ -156,6 +157,11 @@ def _boxes(tree: Any) -> list[Any]:
         return []
     marked = {name for name in set(classes) if _BOX_CLASS.search(name.lower())}
     return [element for name in marked for element in _ELEMENTS_OF_CLASS(tree, name=name)]
+
+
+def _block_texts(containers: Iterable[Any]) -> set[str]:
+    """The normalised texts of the containers' blocks (themselves included, if they are blocks)."""
+    return {_words(element) for container in containers for element in container.iter(*_BOX_BLOCK_TAGS)}
 
 
 def _words(element: Any) -> str:
@@ -254,7 +260,7 @@ def _card_texts(heading: Any) -> set[str]:
     card = heading.getparent()
     if card is None or not _IS_CARD(card):
         return set()
-    return {_words(element) for element in card.iter(*_BOX_BLOCK_TAGS) if element is not card}
+    return _block_texts(card.iterchildren())  # not the card itself: all its text joined is no one block
 
 
 class _Here:
